@@ -1,0 +1,100 @@
+//! ALIAS flattening (DESIGN §3): the port the responder calls for targets outside our zones,
+//! and the pure policy that every shell shares.
+
+pub mod policy;
+
+use hickory_proto::rr::{Name, RData, RecordType};
+
+use crate::answer::Ede;
+
+/// Where a flattened answer came from: the `source=` of the `flatapex-alias` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The target is in a hosted zone and was resolved without a fetch.
+    Local,
+    /// The isolate's (or process's) memory cache.
+    Memory,
+    /// The edge Cache API.
+    Cache,
+    /// A fresh upstream resolution.
+    Upstream,
+    /// Last-good data past its TTL, served because upstreams failed (RFC 8767).
+    Stale,
+}
+
+impl Source {
+    /// The header token.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Local => "local",
+            Source::Memory => "memory",
+            Source::Cache => "cache",
+            Source::Upstream => "upstream",
+            Source::Stale => "stale",
+        }
+    }
+}
+
+/// The result of flattening one (target, type).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The target's addresses of the type (empty: the target has none, RFC 2308 NODATA or
+    /// NXDOMAIN) and the TTL to serve them with.
+    Records {
+        /// A or AAAA RDATA.
+        rdatas: Vec<RData>,
+        /// The TTL per the ALIAS TTL rules.
+        ttl: u32,
+    },
+    /// Nothing usable: no answer and no stale copy. The failure policy decides.
+    Failed {
+        /// Why, for EDE text and logs.
+        reason: String,
+    },
+}
+
+/// A flattened answer with its provenance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flattened {
+    /// Records or failure.
+    pub outcome: Outcome,
+    /// Where it came from.
+    pub source: Source,
+    /// The upstream that answered, if one did.
+    pub upstream: Option<String>,
+    /// An EDE to attach (3 Stale Answer on stale data).
+    pub ede: Option<Ede>,
+}
+
+/// The port that flattens targets outside our zones. The edge and native shells provide it
+/// over their own fetch, caches and timers; targets in hosted zones never reach it.
+#[allow(async_fn_in_trait)]
+pub trait Flattener {
+    /// Resolves `rtype` (A or AAAA) of `target`; `alias_ttl` caps the TTL; `now_ms` is the
+    /// caller's clock (milliseconds since the Unix epoch).
+    async fn flatten(
+        &self,
+        target: &Name,
+        rtype: RecordType,
+        alias_ttl: u32,
+        now_ms: u64,
+    ) -> Flattened;
+}
+
+/// A flattener with no upstreams configured: every external target fails.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoUpstreams;
+
+impl Flattener for NoUpstreams {
+    async fn flatten(&self, target: &Name, _: RecordType, _: u32, _: u64) -> Flattened {
+        Flattened {
+            outcome: Outcome::Failed {
+                reason: format!("no upstream is configured to resolve {target}"),
+            },
+            source: Source::Upstream,
+            upstream: None,
+            ede: None,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! flatapex: an authoritative DNS server for the edge.
+//!
+//! ```text
+//!             ┌──────────── edge shell (wasm32, worker crate) ────────────┐
+//!  DoH GET/POST│ fetch → doh framing → Responder → doh response             │
+//!             │ ports: KV zone store, Cache API + isolate alias cache, fetch│
+//!             └────────────────────────────────────────────────────────────┘
+//!                                 │ same core
+//!   ┌──────────────── core (pure: no I/O, no clock, no randomness) ─────────┐
+//!   │ zone    master files (+ALIAS) → Zone, validated                        │
+//!   │ lookup  Zone::lookup(qname, qtype) → Answer  (RFC 1034 §4.3.2)         │
+//!   │ message query parsing and response building (EDNS, EDE, TC)           │
+//!   │ respond async glue over the ports                                      │
+//!   └────────────────────────────────────────────────────────────────────────┘
+//!                                 │ same core
+//!             ┌──────────── native shell (tokio) ─────────────────────────┐
+//!             │ UDP + TCP (RFC 7766), file zone store, CLI                 │
+//!             └────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Module map: [`zone`] (model, parsing, validation), [`lookup`], [`answer`], [`message`],
+//! [`store`] (the zone-store port), [`respond`]; [`native`] and the edge shell implement ports.
+
+pub mod alias;
+pub mod answer;
+pub mod lookup;
+pub mod message;
+pub mod respond;
+pub mod store;
+pub mod zone;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;

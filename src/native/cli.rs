@@ -1,0 +1,153 @@
+//! The `flatapex` command line: `serve` and `check` (and, with the edge, `push`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hickory_proto::rr::Name;
+
+use super::file_store::load_zone_file;
+use super::server::{ServeOptions, serve};
+use super::tcp::TcpLimits;
+use crate::alias::policy::FailurePolicy;
+use crate::respond::ResponderConfig;
+
+/// flatapex: authoritative DNS with ALIAS flattening.
+#[derive(Parser, Debug)]
+#[command(name = "flatapex", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the zones of a directory over UDP and TCP.
+    Serve(ServeArgs),
+    /// Check zone files like named-checkzone: print every problem, exit 1 on any error.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Directory of `*.zone` files (the file name or the SOA owner gives each origin).
+    #[arg(long, default_value = "zones")]
+    zones: PathBuf,
+    /// Address for UDP and TCP.
+    #[arg(long, default_value = "127.0.0.1:5353")]
+    listen: SocketAddr,
+    /// Reload when a zone file changes (SIGHUP always reloads).
+    #[arg(long)]
+    watch: bool,
+    /// Worker threads (1 runs everything on one thread).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// What to answer when an ALIAS cannot be flattened: servfail or empty.
+    #[arg(long, default_value = "servfail")]
+    alias_failure: FailurePolicy,
+    /// The lowest TTL given to flattened ALIAS records, in seconds.
+    #[arg(long, default_value_t = 30)]
+    alias_ttl_floor: u32,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Zone files to check.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The zone's apex, when it is not in the file name (applies to every file given).
+    #[arg(long)]
+    origin: Option<Name>,
+    /// Do not print warnings.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => run_serve(args),
+        Command::Check(args) => run_check(&args),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let runtime = if args.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("flatapex: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = ServeOptions {
+        zones: args.zones,
+        listen: args.listen,
+        watch: args.watch,
+        config: ResponderConfig {
+            alias_failure: args.alias_failure,
+            alias_ttl_floor: args.alias_ttl_floor,
+        },
+        tcp: TcpLimits::default(),
+    };
+    match runtime.block_on(serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("flatapex: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Checks every file; prints problems as `file:line: message` and one summary per zone.
+fn run_check(args: &CheckArgs) -> ExitCode {
+    let mut failed = 0;
+    for path in &args.files {
+        match load_zone_file(path, args.origin.as_ref()) {
+            Ok(loaded) => {
+                if !args.quiet {
+                    for warning in &loaded.warnings {
+                        eprintln!("{warning}");
+                    }
+                }
+                let zone = &loaded.zone;
+                println!(
+                    "zone {}: loaded serial {} ({} records, {} ALIAS) from {}",
+                    zone.apex(),
+                    zone.serial(),
+                    zone.record_count(),
+                    zone.aliases().count(),
+                    path.display()
+                );
+            }
+            Err(errors) => {
+                failed += 1;
+                for problem in errors.0.iter().filter(|p| p.is_error() || !args.quiet) {
+                    eprintln!("{problem}");
+                }
+                let count = errors.0.iter().filter(|p| p.is_error()).count();
+                println!(
+                    "{}: {count} error(s); the zone would not load",
+                    path.display()
+                );
+            }
+        }
+    }
+    if failed == 0 {
+        println!("OK");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

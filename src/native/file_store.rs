@@ -1,0 +1,193 @@
+//! The native zone store: every `*.zone` file in a directory, reloadable without dropping
+//! queries. A file that fails validation keeps its previous copy in service.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use hickory_proto::rr::Name;
+
+use crate::store::{StoreError, ZoneSet, ZoneStore};
+use crate::zone::{Includes, Loaded, Problem, Zone, ZoneErrors, load_zone, origin_from_file_name};
+
+/// Follows `$INCLUDE` relative to the including file's directory.
+pub struct FileIncludes;
+
+impl Includes for FileIncludes {
+    fn include(&self, from: &str, path: &str) -> Result<(String, String), String> {
+        let base = Path::new(from).parent().unwrap_or(Path::new("."));
+        let full = base.join(path);
+        let text =
+            fs::read_to_string(&full).map_err(|e| format!("$INCLUDE {}: {e}", full.display()))?;
+        Ok((full.display().to_string(), text))
+    }
+}
+
+/// Reads and validates one zone file. The origin for relative names comes from `origin`, or
+/// else from the file name (`example.com.zone` → `example.com.`); the apex is the SOA owner.
+pub fn load_zone_file(path: &Path, origin: Option<&Name>) -> Result<Loaded, ZoneErrors> {
+    let display = path.display().to_string();
+    let text = fs::read_to_string(path).map_err(|e| {
+        ZoneErrors(vec![Problem::error(
+            &display,
+            None,
+            format!("cannot read: {e}"),
+        )])
+    })?;
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let hint = origin
+        .cloned()
+        .or_else(|| origin_from_file_name(file_name))
+        .unwrap_or_else(Name::root);
+    load_zone(&display, &text, &hint, origin, &FileIncludes)
+}
+
+/// What one (re)load did, file by file.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Zones now served from a fresh read: (file, zone).
+    pub loaded: Vec<(PathBuf, Arc<Zone>)>,
+    /// Files unchanged since the last load.
+    pub unchanged: usize,
+    /// Files that failed, with whether a previous copy is still served.
+    pub failed: Vec<(PathBuf, Vec<Problem>, bool)>,
+    /// Warnings from files that loaded.
+    pub warnings: Vec<Problem>,
+    /// Zones no longer served because their file is gone.
+    pub removed: Vec<Name>,
+}
+
+struct FileState {
+    modified: Option<SystemTime>,
+    zone: Arc<Zone>,
+}
+
+/// Zones from the `*.zone` files of a directory.
+pub struct FileStore {
+    dir: PathBuf,
+    current: RwLock<Arc<ZoneSet>>,
+    files: Mutex<HashMap<PathBuf, FileState>>,
+}
+
+impl FileStore {
+    /// A store over `dir`, initially empty; call [`FileStore::reload`] to load it.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        FileStore {
+            dir: dir.into(),
+            current: RwLock::new(Arc::new(ZoneSet::new())),
+            files: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The zones served right now.
+    pub fn snapshot(&self) -> Arc<ZoneSet> {
+        self.current.read().map(|z| z.clone()).unwrap_or_default()
+    }
+
+    /// Re-reads changed files and swaps in the new set. Queries in flight keep the set they
+    /// started with; a file that fails keeps its previous zone.
+    pub fn reload(&self) -> std::io::Result<LoadReport> {
+        let mut report = LoadReport::default();
+        let mut paths: Vec<PathBuf> = fs::read_dir(&self.dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "zone") && p.is_file())
+            .collect();
+        paths.sort();
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next: HashMap<PathBuf, FileState> = HashMap::new();
+        for path in paths {
+            let modified = fs::metadata(&path).and_then(|m| m.modified()).ok();
+            let previous = files.remove(&path);
+            if let Some(prev) = previous
+                .as_ref()
+                .filter(|p| p.modified == modified && modified.is_some())
+            {
+                report.unchanged += 1;
+                next.insert(
+                    path,
+                    FileState {
+                        modified,
+                        zone: prev.zone.clone(),
+                    },
+                );
+                continue;
+            }
+            match load_zone_file(&path, None) {
+                Ok(loaded) => {
+                    let zone = Arc::new(loaded.zone);
+                    report.warnings.extend(loaded.warnings);
+                    report.loaded.push((path.clone(), zone.clone()));
+                    next.insert(path, FileState { modified, zone });
+                }
+                Err(errors) => {
+                    let kept = previous.is_some();
+                    report.failed.push((path.clone(), errors.0, kept));
+                    if let Some(prev) = previous {
+                        // Keep serving the last good copy, and retry when the file changes again.
+                        next.insert(
+                            path,
+                            FileState {
+                                modified,
+                                zone: prev.zone,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        report.removed = files.values().map(|s| s.zone.apex().clone()).collect();
+        let mut set = ZoneSet::new();
+        let mut by_apex: HashMap<Vec<u8>, PathBuf> = HashMap::new();
+        for (path, state) in &next {
+            if let Some(first) = by_apex.insert(state.zone.apex_key().to_vec(), path.clone()) {
+                report.failed.push((
+                    path.clone(),
+                    vec![Problem::error(
+                        &path.display().to_string(),
+                        None,
+                        format!(
+                            "zone {} is also loaded from {}; ignoring this file",
+                            state.zone.apex(),
+                            first.display()
+                        ),
+                    )],
+                    false,
+                ));
+                by_apex.insert(state.zone.apex_key().to_vec(), first);
+                continue;
+            }
+            set.insert(state.zone.clone());
+        }
+        *files = next;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
+        Ok(report)
+    }
+
+    /// The newest modification time of the directory and its zone files, to notice changes.
+    pub fn fingerprint(&self) -> Vec<(PathBuf, Option<SystemTime>)> {
+        let mut out: Vec<(PathBuf, Option<SystemTime>)> = fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "zone"))
+                    .map(|p| {
+                        let m = fs::metadata(&p).and_then(|m| m.modified()).ok();
+                        (p, m)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl ZoneStore for FileStore {
+    async fn zone_for(&self, qname: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
+        Ok(self.snapshot().find(qname).cloned())
+    }
+}

@@ -1,0 +1,169 @@
+//! `flatapex serve`: load the zone directory, listen on UDP and TCP, reload on SIGHUP or on
+//! change (`--watch`), keep serving the last good copy of a zone that fails to reload.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, UdpSocket};
+
+use super::file_store::{FileStore, LoadReport};
+use super::tcp::{TcpLimits, serve_tcp};
+use super::udp::serve_udp;
+use super::{NativeResponder, log};
+use crate::alias::NoUpstreams;
+use crate::respond::{Responder, ResponderConfig};
+
+/// What `flatapex serve` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The directory of `*.zone` files.
+    pub zones: PathBuf,
+    /// The UDP and TCP address.
+    pub listen: SocketAddr,
+    /// Reload when a zone file changes.
+    pub watch: bool,
+    /// Responder settings.
+    pub config: ResponderConfig,
+    /// TCP limits.
+    pub tcp: TcpLimits,
+}
+
+/// Runs the server until a listener fails.
+pub async fn serve(options: ServeOptions) -> io::Result<()> {
+    let store = Arc::new(FileStore::new(&options.zones));
+    let report = store.reload().map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot read zone directory {}: {e}",
+                options.zones.display()
+            ),
+        )
+    })?;
+    log_report(&report, "loaded");
+    let responder: Arc<NativeResponder> = Arc::new(Responder::new(
+        store.clone(),
+        NoUpstreams,
+        options.config.clone(),
+    ));
+    let (udp, tcp) = bind(options.listen).await?;
+    let local = udp.local_addr()?;
+    log(format!(
+        "serving {} zone(s) on {local} (udp, tcp)",
+        store.snapshot().len()
+    ));
+    tokio::spawn(reload_on_hangup(store.clone()));
+    if options.watch {
+        tokio::spawn(reload_on_change(store.clone()));
+    }
+    tokio::try_join!(
+        serve_udp(Arc::new(udp), responder.clone()),
+        serve_tcp(tcp, responder, options.tcp)
+    )?;
+    Ok(())
+}
+
+/// Binds UDP and TCP on the same address; with port 0 both get the same free port.
+pub async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
+    for _ in 0..20 {
+        let udp = UdpSocket::bind(addr).await?;
+        let port = udp.local_addr()?.port();
+        match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if addr.port() == 0 && e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "no port free for both UDP and TCP",
+    ))
+}
+
+/// Logs what a load or reload did, zone by zone.
+pub fn log_report(report: &LoadReport, verb: &str) {
+    for (path, zone) in &report.loaded {
+        log(format!(
+            "{verb} zone {} serial {} ({} records, {} ALIAS) from {}",
+            zone.apex(),
+            zone.serial(),
+            zone.record_count(),
+            zone.aliases().count(),
+            path.display()
+        ));
+    }
+    for warning in &report.warnings {
+        log(warning);
+    }
+    for (path, problems, kept) in &report.failed {
+        for problem in problems {
+            log(problem);
+        }
+        let what = if *kept {
+            "kept the previous copy"
+        } else {
+            "not loaded"
+        };
+        log(format!(
+            "{}: {} error(s); {what}",
+            path.display(),
+            problems.iter().filter(|p| p.is_error()).count()
+        ));
+    }
+    for apex in &report.removed {
+        log(format!("zone {apex} removed: its file is gone"));
+    }
+}
+
+/// Reloads off the async threads, so a large zone never stalls the listeners.
+async fn reload(store: &Arc<FileStore>, why: &str) {
+    let task = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.reload())
+    };
+    match task.await.map_err(std::io::Error::other).and_then(|r| r) {
+        Ok(report) => {
+            log(format!(
+                "reload ({why}): {} changed, {} unchanged, {} failed",
+                report.loaded.len(),
+                report.unchanged,
+                report.failed.len()
+            ));
+            log_report(&report, "reloaded");
+        }
+        Err(e) => log(format!(
+            "reload ({why}) failed: {e}; still serving the previous zones"
+        )),
+    }
+}
+
+#[cfg(unix)]
+async fn reload_on_hangup(store: Arc<FileStore>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        log("cannot listen for SIGHUP; reload with --watch instead");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        reload(&store, "SIGHUP").await;
+    }
+}
+
+#[cfg(not(unix))]
+async fn reload_on_hangup(_: Arc<FileStore>) {}
+
+/// Polls the zone files' modification times once a second.
+async fn reload_on_change(store: Arc<FileStore>) {
+    let mut seen = store.fingerprint();
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = store.fingerprint();
+        if now != seen {
+            seen = now;
+            reload(&store, "file change").await;
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The responder: async glue from query bytes to response bytes over the ports.
+//!
+//! It parses the query, picks the zone (RFC 1034 §4.3.2 step 2; REFUSED outside our zones),
+//! runs [`Zone::lookup`](crate::zone::Zone::lookup), continues CNAME chains into other hosted
+//! zones, flattens ALIAS owners, applies the RFC 8482 ANY policy, and frames the message.
+//! It reads no clock: `now_ms` comes from the shell.
+
+mod flatten;
+
+use std::sync::Arc;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, RecordType};
+
+use crate::alias::policy::FailurePolicy;
+use crate::alias::{Flattener, Source};
+use crate::answer::{Answer, Ede, Pending};
+use crate::message::{
+    Framed, Query, Rejection, Transport, build_rejection, build_response, parse_query,
+};
+use crate::store::ZoneStore;
+use crate::zone::Zone;
+
+/// Hops a chain may take across hosted zones before it is cut off.
+pub const MAX_ZONE_HOPS: usize = 8;
+
+/// Settings of the responder (the native config and `wrangler.toml [vars]` fill them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponderConfig {
+    /// What to answer when an ALIAS cannot be flattened.
+    pub alias_failure: FailurePolicy,
+    /// The lowest TTL flattened records get (DESIGN §3; default 30 s).
+    pub alias_ttl_floor: u32,
+}
+
+impl Default for ResponderConfig {
+    fn default() -> Self {
+        ResponderConfig {
+            alias_failure: FailurePolicy::Servfail,
+            alias_ttl_floor: 30,
+        }
+    }
+}
+
+/// Where one ALIAS answer came from, for the `flatapex-alias` header and logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasProvenance {
+    /// The ALIAS owner as answered.
+    pub owner: Name,
+    /// The target that was flattened.
+    pub target: Name,
+    /// Where the addresses came from.
+    pub source: Source,
+    /// The upstream that answered, if any.
+    pub upstream: Option<String>,
+}
+
+/// What the shells log and turn into headers, beside the bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ResponseInfo {
+    /// The question name as asked, if the query could be read.
+    pub qname: Option<Name>,
+    /// The question type.
+    pub qtype: Option<RecordType>,
+    /// The zone that answered.
+    pub zone: Option<Name>,
+    /// How long an HTTP cache may keep the response (RFC 8484 §5.1), `None` for no-store.
+    pub cache_ttl: Option<u32>,
+    /// ALIAS provenance, one per flattened type.
+    pub alias: Vec<AliasProvenance>,
+    /// The EDE sent, if any.
+    pub ede: Option<Ede>,
+}
+
+/// A response ready to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The wire message.
+    pub framed: Framed,
+    /// Facts for logs and headers.
+    pub info: ResponseInfo,
+}
+
+/// Answers queries from a zone store, flattening ALIAS targets with `F`.
+pub struct Responder<S, F> {
+    /// The zone store port.
+    pub store: S,
+    /// The flattening port for targets outside our zones.
+    pub flattener: F,
+    /// Settings.
+    pub config: ResponderConfig,
+}
+
+impl<S: ZoneStore, F: Flattener> Responder<S, F> {
+    /// A responder over `store` and `flattener`.
+    pub fn new(store: S, flattener: F, config: ResponderConfig) -> Self {
+        Responder {
+            store,
+            flattener,
+            config,
+        }
+    }
+
+    /// Answers one query message; `None` means send nothing (RFC 1035 §4.1.1: not a query).
+    pub async fn respond(
+        &self,
+        wire: &[u8],
+        transport: Transport,
+        now_ms: u64,
+    ) -> Option<Response> {
+        match parse_query(wire) {
+            Ok(query) => {
+                let (answer, alias) = self.answer(&query, transport, now_ms).await;
+                let info = ResponseInfo {
+                    qname: Some(query.question.name().clone()),
+                    qtype: Some(query.qtype()),
+                    zone: answer.zone.clone(),
+                    cache_ttl: answer.cache_ttl(),
+                    alias,
+                    ede: answer.ede.clone(),
+                };
+                let framed = build_response(&query, answer, transport);
+                Some(Response { framed, info })
+            }
+            Err(rejection) => {
+                let framed = build_rejection(&rejection)?;
+                let Rejection::Error { question, .. } = &rejection else {
+                    return None;
+                };
+                let info = ResponseInfo {
+                    qname: question.as_ref().map(|q| q.name().clone()),
+                    qtype: question.as_ref().map(|q| q.query_type()),
+                    ..ResponseInfo::default()
+                };
+                Some(Response { framed, info })
+            }
+        }
+    }
+
+    /// Answers a parsed query: the [`Answer`] before framing, and ALIAS provenance.
+    pub async fn answer(
+        &self,
+        query: &Query,
+        transport: Transport,
+        now_ms: u64,
+    ) -> (Answer, Vec<AliasProvenance>) {
+        let qname = query.question.name();
+        let qtype = query.qtype();
+        if matches!(qtype, RecordType::AXFR | RecordType::IXFR) {
+            let mut answer = Answer::new(ResponseCode::NotImp, false);
+            answer.ede = Some(Ede::new(
+                Ede::NOT_SUPPORTED,
+                "zone transfers are served over TCP by flatapex serve",
+            ));
+            return (answer, Vec::new());
+        }
+        let zone = match self.zone_for(qname, qtype).await {
+            Ok(Some(zone)) => zone,
+            Ok(None) => return (Answer::refused_not_authoritative(qname), Vec::new()),
+            Err(e) => {
+                return (
+                    Answer::servfail(Ede::new(Ede::OTHER, e.to_string())),
+                    Vec::new(),
+                );
+            }
+        };
+        let mut answer = zone.lookup(qname, qtype);
+        if transport == Transport::Udp && qtype == RecordType::ANY {
+            minimal_any(&mut answer);
+        }
+        let alias = self.finish(&mut answer, now_ms).await;
+        (answer, alias)
+    }
+
+    /// The zone for a question; DS at a hosted apex comes from the parent zone if we host it
+    /// (RFC 4035 §3.1.4.1).
+    async fn zone_for(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+    ) -> Result<Option<Arc<Zone>>, crate::store::StoreError> {
+        let zone = self.store.zone_for(qname).await?;
+        if qtype == RecordType::DS
+            && let Some(child) = &zone
+            && child.apex().eq_ignore_root(qname)
+            && !qname.is_root()
+            && let Some(parent) = self.store.zone_for(&qname.base_name()).await?
+        {
+            return Ok(Some(parent));
+        }
+        Ok(zone)
+    }
+
+    /// Completes pending work: CNAME chains into other hosted zones, then ALIAS flattening.
+    async fn finish(&self, answer: &mut Answer, now_ms: u64) -> Vec<AliasProvenance> {
+        let mut provenance = Vec::new();
+        for _ in 0..MAX_ZONE_HOPS {
+            match std::mem::replace(&mut answer.pending, Pending::None) {
+                Pending::None => break,
+                Pending::Cname { target, qtype } => {
+                    let Ok(Some(zone)) = self.store.zone_for(&target).await else {
+                        break;
+                    };
+                    let next = zone.lookup(&target, qtype);
+                    answer.answers.extend(next.answers);
+                    answer.rcode = next.rcode;
+                    answer.authorities = next.authorities;
+                    answer.additionals.extend(next.additionals);
+                    answer.pending = next.pending;
+                }
+                Pending::Alias(request) => {
+                    provenance = self.flatten_into(answer, request, now_ms).await;
+                }
+            }
+        }
+        provenance
+    }
+}
+
+/// RFC 8482 §4.1: over UDP, ANY gets one RRset (an ALIAS owner gets its flattened A and AAAA),
+/// so it is never an amplifier.
+fn minimal_any(answer: &mut Answer) {
+    if matches!(answer.pending, Pending::Alias(_)) {
+        answer
+            .answers
+            .retain(|r| matches!(r.record_type(), RecordType::A | RecordType::AAAA));
+    } else if let Some(first) = answer.answers.first().map(|r| r.record_type()) {
+        answer.answers.retain(|r| r.record_type() == first);
+    }
+    answer.additionals.clear();
+}

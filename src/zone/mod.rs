@@ -1,0 +1,59 @@
+//! Zones: RFC 1035 master files (with ALIAS) read through hickory-proto, validated, and held as
+//! a [`Zone`] that [`Zone::lookup`](crate::zone::Zone::lookup) answers from.
+
+pub mod entries;
+pub mod model;
+pub mod parse;
+pub mod problem;
+pub mod rdata;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use hickory_proto::rr::Name;
+
+pub use model::{Alias, Node, RrSet, Zone};
+pub use parse::{Includes, NoIncludes};
+pub use problem::{Problem, Severity, ZoneErrors};
+
+/// A zone that loaded, with the warnings found on the way.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The zone.
+    pub zone: Zone,
+    /// Warnings (nothing here stopped the zone from loading).
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads, validates and builds a zone from master-file text.
+///
+/// `file` names the source in problems. Relative names before any `$ORIGIN` are relative to
+/// `origin`. The apex is the SOA owner; if `expected_apex` is given the SOA must be there.
+pub fn load_zone(
+    file: &str,
+    text: &str,
+    origin: &Name,
+    expected_apex: Option<&Name>,
+    includes: &dyn Includes,
+) -> Result<Loaded, ZoneErrors> {
+    let (records, problems) = parse::parse_master_file(file, text, origin, includes);
+    match validate::build_zone(file, records, expected_apex, problems) {
+        Ok((zone, warnings)) => Ok(Loaded { zone, warnings }),
+        Err(problems) => Err(ZoneErrors(problems)),
+    }
+}
+
+/// The origin a zone file's name suggests: `example.com.zone` → `example.com.`.
+///
+/// Returns `None` when the file name (without `.zone`) is not a domain name.
+pub fn origin_from_file_name(file_name: &str) -> Option<Name> {
+    let stem = file_name.strip_suffix(".zone").unwrap_or(file_name);
+    let stem = stem.trim_end_matches('.');
+    if stem.is_empty() {
+        return None;
+    }
+    let mut name = Name::from_ascii(stem).ok()?;
+    name.set_fqdn(true);
+    Some(name)
+}

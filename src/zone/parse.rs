@@ -1,0 +1,340 @@
+//! Master-file entries → records with their source lines (RFC 1035 §5, RFC 2308 §4 `$TTL`,
+//! RFC 3597 `TYPEnnn`), plus flatapex's ALIAS extension (`name TTL IN ALIAS target.`, with
+//! ANAME accepted as a synonym).
+//!
+//! Every entry that cannot be read becomes a [`Problem`] naming the file and line, and reading
+//! goes on with the next entry, so one run reports every mistake, as named-checkzone does.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::serialize::txt::parse_ttl;
+
+use super::entries::{Entries, Entry, Token};
+use super::problem::Problem;
+use super::rdata::parse_rdata;
+
+/// `$INCLUDE` nesting deeper than this is refused (it is almost surely a loop).
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// The data of one record line: ordinary RDATA, or an ALIAS target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Data {
+    /// An ordinary resource record, parsed by hickory-proto.
+    Rr(RData),
+    /// `ALIAS`/`ANAME`: flatten this target's A/AAAA at the owner.
+    Alias(Name),
+}
+
+impl Data {
+    /// The record type; ALIAS reports hickory's `ANAME` code, which is never served.
+    pub fn record_type(&self) -> RecordType {
+        match self {
+            Data::Rr(rdata) => rdata.record_type(),
+            Data::Alias(_) => RecordType::ANAME,
+        }
+    }
+}
+
+/// One record as read from a file, with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// The file it was read from.
+    pub file: Arc<str>,
+    /// The 1-based line its entry starts on.
+    pub line: usize,
+    /// The owner name, absolute, with the case it was written in.
+    pub owner: Name,
+    /// The TTL after `$TTL` and RFC 1035 defaulting.
+    pub ttl: u32,
+    /// The record data.
+    pub data: Data,
+}
+
+/// Resolves `$INCLUDE` paths. The pure core has none; the native shell reads files.
+pub trait Includes {
+    /// Returns the display name and text of `path`, included from `from`.
+    fn include(&self, from: &str, path: &str) -> Result<(String, String), String>;
+}
+
+/// For sources where `$INCLUDE` cannot be followed (KV values, strings).
+pub struct NoIncludes;
+
+impl Includes for NoIncludes {
+    fn include(&self, _: &str, path: &str) -> Result<(String, String), String> {
+        Err(format!(
+            "$INCLUDE {path} cannot be followed here; inline the file"
+        ))
+    }
+}
+
+/// Reads a master file. `origin` is the origin before any `$ORIGIN` (usually from the file name).
+pub fn parse_master_file(
+    file: &str,
+    text: &str,
+    origin: &Name,
+    includes: &dyn Includes,
+) -> (Vec<SourceRecord>, Vec<Problem>) {
+    let mut reader = Reader {
+        includes,
+        records: Vec::new(),
+        problems: Vec::new(),
+        state: State {
+            origin: origin.clone(),
+            owner: None,
+            default_ttl: None,
+            last_ttl: None,
+            soa_minimum: None,
+        },
+    };
+    reader.read(Arc::from(file), text, 0);
+    (reader.records, reader.problems)
+}
+
+struct State {
+    origin: Name,
+    owner: Option<Name>,
+    default_ttl: Option<u32>,
+    last_ttl: Option<u32>,
+    soa_minimum: Option<u32>,
+}
+
+struct Reader<'i> {
+    includes: &'i dyn Includes,
+    records: Vec<SourceRecord>,
+    problems: Vec<Problem>,
+    state: State,
+}
+
+impl Reader<'_> {
+    fn read(&mut self, file: Arc<str>, text: &str, depth: usize) {
+        for entry in Entries::new(text) {
+            let result = match entry {
+                Ok(entry) => self.entry(&file, &entry, depth),
+                Err(e) => Err((e.line, e.message)),
+            };
+            if let Err((line, message)) = result {
+                self.problems
+                    .push(Problem::error(&file, Some(line), message));
+            }
+        }
+    }
+
+    fn entry(
+        &mut self,
+        file: &Arc<str>,
+        entry: &Entry<'_>,
+        depth: usize,
+    ) -> Result<(), (usize, String)> {
+        let line = entry.line;
+        let fail = |message: String| (line, message);
+        let first = entry.tokens[0];
+        if !entry.leading_blank && !first.quoted && first.raw.starts_with('$') {
+            return self.directive(file, entry, depth).map_err(fail);
+        }
+        let mut fields = entry.tokens.iter().copied();
+        if !entry.leading_blank {
+            let owner = fields
+                .next()
+                .map(|t| self.name(t))
+                .transpose()
+                .map_err(fail)?;
+            self.state.owner = owner;
+        }
+        let owner = self
+            .state
+            .owner
+            .clone()
+            .ok_or_else(|| fail("the first record has no owner name".into()))?;
+        let rest: Vec<Token<'_>> = fields.collect();
+        let (ttl, rtype, rdata) = self.ttl_class_type(&rest).map_err(fail)?;
+        let data = match rtype {
+            TypeField::Alias => Data::Alias(self.alias_target(rdata).map_err(fail)?),
+            TypeField::Rr(rtype) => {
+                Data::Rr(parse_rdata(rtype, rdata, &self.state.origin).map_err(fail)?)
+            }
+        };
+        if let Data::Rr(RData::SOA(soa)) = &data {
+            self.state.soa_minimum = Some(soa.minimum);
+        }
+        let ttl = self.ttl(ttl, file, line).map_err(fail)?;
+        self.records.push(SourceRecord {
+            file: file.clone(),
+            line,
+            owner,
+            ttl,
+            data,
+        });
+        Ok(())
+    }
+
+    fn directive(
+        &mut self,
+        file: &Arc<str>,
+        entry: &Entry<'_>,
+        depth: usize,
+    ) -> Result<(), String> {
+        let args = &entry.tokens[1..];
+        match entry.tokens[0].raw.to_ascii_uppercase().as_str() {
+            "$ORIGIN" => {
+                let [name] = args else {
+                    return Err("$ORIGIN takes exactly one domain name".into());
+                };
+                self.state.origin = self.name(*name)?;
+                Ok(())
+            }
+            "$TTL" => {
+                let [ttl] = args else {
+                    return Err("$TTL takes exactly one TTL".into());
+                };
+                self.state.default_ttl = Some(parse_ttl_field(ttl.raw)?);
+                Ok(())
+            }
+            "$INCLUDE" => {
+                let (path, origin) = match args {
+                    [path] => (path.raw, None),
+                    [path, origin] => (path.raw, Some(self.name(*origin)?)),
+                    _ => return Err("$INCLUDE takes a file name and an optional origin".into()),
+                };
+                if depth >= MAX_INCLUDE_DEPTH {
+                    return Err(format!(
+                        "$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep"
+                    ));
+                }
+                let (name, text) = self.includes.include(file, path)?;
+                // RFC 1035 §5.1: an include never changes the origin of the including file.
+                let saved = self.state.origin.clone();
+                if let Some(origin) = origin {
+                    self.state.origin = origin;
+                }
+                self.read(Arc::from(name), &text, depth + 1);
+                self.state.origin = saved;
+                Ok(())
+            }
+            "$GENERATE" => {
+                Err("$GENERATE is a BIND extension that flatapex does not expand".into())
+            }
+            other => Err(format!("unknown directive {other}")),
+        }
+    }
+
+    /// `[<TTL>] [<class>] <type>` in either order (RFC 1035 §5.1); returns the RDATA tokens.
+    fn ttl_class_type<'t>(
+        &self,
+        fields: &'t [Token<'t>],
+    ) -> Result<(Option<u32>, TypeField, &'t [Token<'t>]), String> {
+        let mut ttl = None;
+        let mut class_seen = false;
+        for (i, token) in fields.iter().enumerate() {
+            if token.quoted {
+                return Err(format!(
+                    "expected a TTL, class or type, found \"{}\"",
+                    token.raw
+                ));
+            }
+            let upper = token.raw.to_ascii_uppercase();
+            if upper.starts_with(|c: char| c.is_ascii_digit()) {
+                if ttl.is_some() {
+                    return Err(format!("a second TTL {}", token.raw));
+                }
+                ttl = Some(parse_ttl_field(token.raw)?);
+            } else if upper == "IN" || upper == "CLASS1" {
+                if class_seen {
+                    return Err("the class is given twice".into());
+                }
+                class_seen = true;
+            } else if matches!(upper.as_str(), "CH" | "HS" | "CS" | "NONE" | "ANY")
+                || upper.starts_with("CLASS")
+            {
+                return Err(format!(
+                    "class {} is not served; flatapex serves IN only",
+                    token.raw
+                ));
+            } else {
+                return Ok((ttl, type_field(&upper)?, &fields[i + 1..]));
+            }
+        }
+        Err("the record has no type".into())
+    }
+
+    fn ttl(&mut self, explicit: Option<u32>, file: &str, line: usize) -> Result<u32, String> {
+        if let Some(ttl) = explicit {
+            self.state.last_ttl = Some(ttl);
+            return Ok(ttl);
+        }
+        if let Some(ttl) = self.state.default_ttl.or(self.state.last_ttl) {
+            return Ok(ttl);
+        }
+        match self.state.soa_minimum {
+            Some(minimum) => {
+                self.problems.push(Problem::warning(
+                    file,
+                    Some(line),
+                    format!("no TTL and no $TTL; using the SOA MINIMUM {minimum} (RFC 2308 §4)"),
+                ));
+                self.state.last_ttl = Some(minimum);
+                Ok(minimum)
+            }
+            None => Err("no TTL: give one or put $TTL at the top of the file (RFC 2308 §4)".into()),
+        }
+    }
+
+    fn alias_target(&self, rdata: &[Token<'_>]) -> Result<Name, String> {
+        match rdata {
+            [target] if !target.quoted => self.name(*target),
+            _ => Err("ALIAS takes exactly one target name".into()),
+        }
+    }
+
+    /// A domain name field: `@`, absolute, or relative to the current origin.
+    fn name(&self, token: Token<'_>) -> Result<Name, String> {
+        parse_name(token.raw, &self.state.origin)
+    }
+}
+
+/// Parses a domain name as written in a zone file, keeping its case.
+pub fn parse_name(text: &str, origin: &Name) -> Result<Name, String> {
+    if text == "@" {
+        return Ok(origin.clone());
+    }
+    let name = Name::from_ascii(text).map_err(|e| format!("bad domain name {text:?}: {e}"))?;
+    if name.is_fqdn() {
+        return Ok(name);
+    }
+    name.append_domain(origin)
+        .map_err(|e| format!("bad domain name {text:?}: {e}"))
+}
+
+enum TypeField {
+    Rr(RecordType),
+    Alias,
+}
+
+/// A type mnemonic, `TYPEnnn` (RFC 3597 §5), or ALIAS/ANAME.
+fn type_field(upper: &str) -> Result<TypeField, String> {
+    if upper == "ALIAS" || upper == "ANAME" {
+        return Ok(TypeField::Alias);
+    }
+    if let Some(code) = upper.strip_prefix("TYPE")
+        && let Ok(code) = code.parse::<u16>()
+    {
+        return Ok(TypeField::Rr(RecordType::from(code)));
+    }
+    match RecordType::from_str(upper) {
+        Ok(RecordType::ANY | RecordType::AXFR | RecordType::IXFR | RecordType::OPT) => Err(
+            format!("{upper} is a query or meta type, not a record type"),
+        ),
+        Ok(rtype) => Ok(TypeField::Rr(rtype)),
+        Err(_) => Err(format!("unknown record type {upper}")),
+    }
+}
+
+fn parse_ttl_field(text: &str) -> Result<u32, String> {
+    let ttl = parse_ttl(text).map_err(|_| format!("bad TTL {text:?}"))?;
+    // RFC 2181 §8: a TTL is an unsigned value in 0..2^31-1.
+    if ttl > i32::MAX as u32 {
+        return Err(format!("TTL {ttl} is above 2147483647 (RFC 2181 §8)"));
+    }
+    Ok(ttl)
+}
