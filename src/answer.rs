@@ -65,7 +65,7 @@ pub enum Pending {
         qtype: RecordType,
     },
     /// An ALIAS must be flattened.
-    Alias(AliasRequest),
+    Alias(Box<AliasRequest>),
 }
 
 /// The outcome of answering one question, before it is framed as a message.

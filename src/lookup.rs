@@ -126,13 +126,13 @@ impl Zone {
         answer: &mut Answer,
     ) {
         if let Some(alias) = &node.alias {
-            answer.pending = Pending::Alias(AliasRequest {
+            answer.pending = Pending::Alias(Box::new(AliasRequest {
                 owner: owner.clone(),
                 target: alias.target.clone(),
                 ttl: alias.ttl,
                 types,
                 negative_soa: self.negative_soa(),
-            });
+            }));
         }
     }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
@@ -72,6 +73,7 @@ pub struct FileStore {
     dir: PathBuf,
     current: RwLock<Arc<ZoneSet>>,
     files: Mutex<HashMap<PathBuf, FileState>>,
+    generation: AtomicU64,
 }
 
 impl FileStore {
@@ -81,7 +83,13 @@ impl FileStore {
             dir: dir.into(),
             current: RwLock::new(Arc::new(ZoneSet::new())),
             files: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// A number that changes whenever the served zones change.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The zones served right now.
@@ -165,6 +173,9 @@ impl FileStore {
         }
         *files = next;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
+        if !report.loaded.is_empty() || !report.removed.is_empty() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(report)
     }
 

@@ -3,7 +3,10 @@
 
 pub mod cli;
 pub mod file_store;
+pub mod inline;
+pub mod response_cache;
 pub mod server;
+pub mod service;
 pub mod tcp;
 pub mod udp;
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::file_store::{FileStore, LoadReport};
+use super::service::Service;
 use super::tcp::{TcpLimits, serve_tcp};
 use super::udp::serve_udp;
 use super::{NativeResponder, log};
@@ -49,6 +50,7 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         NoUpstreams,
         options.config.clone(),
     ));
+    let service = Arc::new(Service::new(responder, store.clone()));
     let (udp, tcp) = bind(options.listen).await?;
     let local = udp.local_addr()?;
     log(format!(
@@ -60,8 +62,8 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         tokio::spawn(reload_on_change(store.clone()));
     }
     tokio::try_join!(
-        serve_udp(Arc::new(udp), responder.clone()),
-        serve_tcp(tcp, responder, options.tcp)
+        serve_udp(Arc::new(udp), service.clone()),
+        serve_tcp(tcp, service, options.tcp)
     )?;
     Ok(())
 }

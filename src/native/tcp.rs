@@ -10,8 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use super::udp::run_inline_or_spawn;
-use super::{NativeResponder, now_ms};
+use super::inline::run_or_spawn;
+use super::service::Service;
 use crate::message::Transport;
 
 /// Answers one connection may have in flight or waiting to be written.
@@ -38,7 +38,7 @@ impl Default for TcpLimits {
 /// Accepts connections on `listener` until it fails.
 pub async fn serve_tcp(
     listener: TcpListener,
-    responder: Arc<NativeResponder>,
+    service: Arc<Service>,
     limits: TcpLimits,
 ) -> io::Result<()> {
     let open = Arc::new(AtomicUsize::new(0));
@@ -53,10 +53,10 @@ pub async fn serve_tcp(
             continue;
         }
         open.fetch_add(1, Ordering::Relaxed);
-        let responder = responder.clone();
+        let service = service.clone();
         let open = open.clone();
         tokio::spawn(async move {
-            let _ = connection(stream, responder, limits).await;
+            let _ = connection(stream, service, limits).await;
             open.fetch_sub(1, Ordering::Relaxed);
         });
     }
@@ -72,11 +72,7 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 /// One connection: read length-prefixed queries, answer each as soon as it is ready.
-async fn connection(
-    stream: TcpStream,
-    responder: Arc<NativeResponder>,
-    limits: TcpLimits,
-) -> io::Result<()> {
+async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let (read, write) = stream.into_split();
     // At most this many answers in flight or queued: a client that stops reading stops us
@@ -84,6 +80,7 @@ async fn connection(
     let (tx, rx) = mpsc::channel::<Vec<u8>>(MAX_IN_FLIGHT);
     let writer = tokio::spawn(write_responses(write, rx));
     let mut read = BufReader::new(read);
+    let (mut scratch, mut cached) = (Vec::new(), Vec::new());
     loop {
         let len = match tokio::time::timeout(limits.idle, read.read_u16()).await {
             Ok(Ok(len)) => usize::from(len),
@@ -97,10 +94,14 @@ async fn connection(
         let Ok(slot) = tx.clone().reserve_owned().await else {
             break;
         };
-        let responder = responder.clone();
-        run_inline_or_spawn(Box::pin(async move {
-            if let Some(response) = responder.respond(&query, Transport::Tcp, now_ms()).await {
-                slot.send(response.framed.bytes);
+        if service.cached(Transport::Tcp, &query, &mut scratch, &mut cached) {
+            slot.send(cached.clone());
+            continue;
+        }
+        let service = service.clone();
+        run_or_spawn(Box::pin(async move {
+            if let Some(bytes) = service.respond(Transport::Tcp, &query).await {
+                slot.send(bytes);
             }
         }));
     }

@@ -1,51 +1,153 @@
-//! DNS over UDP (RFC 1035 §4.2.1): one socket, answers inline when nothing waits.
+//! DNS over UDP (RFC 1035 §4.2.1), batched: up to [`BATCH`] datagrams per `recvmmsg`, their
+//! answers sent with one `sendmmsg`. Cached and static answers are made inline; an answer that
+//! waits (an ALIAS upstream) gets its own task, so it never holds up the others.
 
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::task::{Context, Waker};
 
+use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
-use super::{NativeResponder, now_ms};
+use super::inline::ready_or_spawn;
+use super::service::Service;
 use crate::message::Transport;
 
-/// Polls `fut` once; if it is not done, hands it to its own task.
-///
-/// Static answers and cached ALIAS answers complete on the first poll, so they cost no task;
-/// an answer waiting on an upstream never holds up the queries behind it.
-pub(crate) fn run_inline_or_spawn(mut fut: Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
-    let mut cx = Context::from_waker(Waker::noop());
-    if fut.as_mut().poll(&mut cx).is_pending() {
-        tokio::spawn(fut);
+/// Datagrams read (and answers sent) per system call.
+pub const BATCH: usize = 32;
+
+/// The largest query we read; anything longer is not a DNS query over UDP.
+const MAX_QUERY: usize = 4096;
+
+/// Serves queries on `socket` until it fails.
+pub async fn serve_udp(socket: Arc<UdpSocket>, service: Arc<Service>) -> io::Result<()> {
+    let fd = socket.as_raw_fd();
+    let mut bufs = vec![[0u8; MAX_QUERY]; BATCH];
+    let mut recv_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+    let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+    let mut outs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(512)).collect();
+    let mut scratch = Vec::with_capacity(512);
+    loop {
+        socket.readable().await?;
+        loop {
+            // Receive a batch: (length, sender) for each datagram.
+            let got = socket.try_io(Interest::READABLE, || {
+                let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
+                    bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
+                let results = recvmmsg(
+                    fd,
+                    &mut recv_headers,
+                    iovs.iter_mut(),
+                    MsgFlags::MSG_DONTWAIT,
+                    None,
+                )
+                .map_err(io::Error::from)?;
+                Ok(results.map(|m| (m.bytes, m.address)).collect::<Vec<_>>())
+            });
+            let received = match got {
+                Ok(received) => received,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // An ICMP error from an earlier send surfaces here on Linux; not ours to stop on.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let mut ready: Vec<(usize, SockaddrStorage)> = Vec::with_capacity(received.len());
+            for (i, (len, addr)) in received.into_iter().enumerate() {
+                let Some(addr) = addr else { continue };
+                let query = &bufs[i][..len.min(MAX_QUERY)];
+                if answer(&service, &socket, query, addr, &mut scratch, &mut outs[i]) {
+                    ready.push((i, addr));
+                }
+            }
+            send_batch(&socket, &mut send_headers, &outs, &ready).await;
+        }
     }
 }
 
-/// Serves queries on `socket` until it fails.
-pub async fn serve_udp(socket: Arc<UdpSocket>, responder: Arc<NativeResponder>) -> io::Result<()> {
-    let mut buf = vec![0u8; 65_535];
-    loop {
-        let (len, peer) = match socket.recv_from(&mut buf).await {
-            Ok(got) => got,
-            // An ICMP error from an earlier send surfaces here on Linux; it is not ours to stop on.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
-                ) =>
-            {
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let query = buf[..len].to_vec();
-        let responder = responder.clone();
-        let socket = socket.clone();
-        run_inline_or_spawn(Box::pin(async move {
-            if let Some(response) = responder.respond(&query, Transport::Udp, now_ms()).await {
-                let _ = socket.send_to(&response.framed.bytes, peer).await;
-            }
-        }));
+/// Puts the answer to `query` in `out` if it is ready now; otherwise a task sends it later.
+fn answer(
+    service: &Arc<Service>,
+    socket: &Arc<UdpSocket>,
+    query: &[u8],
+    addr: SockaddrStorage,
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> bool {
+    if service.cached(Transport::Udp, query, scratch, out) {
+        return true;
     }
+    let owned = query.to_vec();
+    let service2 = service.clone();
+    let socket = socket.clone();
+    let peer = to_socket_addr(&addr);
+    let bytes = ready_or_spawn(
+        Box::pin(async move { service2.respond(Transport::Udp, &owned).await }),
+        move |bytes| {
+            Box::pin(async move {
+                if let Some(peer) = peer {
+                    let _ = socket.send_to(&bytes, peer).await;
+                }
+            })
+        },
+    );
+    match bytes {
+        Some(bytes) => {
+            *out = bytes;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Sends the ready answers with `sendmmsg`; what the kernel does not take goes one by one.
+async fn send_batch(
+    socket: &UdpSocket,
+    headers: &mut MultiHeaders<SockaddrStorage>,
+    outs: &[Vec<u8>],
+    ready: &[(usize, SockaddrStorage)],
+) {
+    if ready.is_empty() {
+        return;
+    }
+    let fd = socket.as_raw_fd();
+    let slices: Vec<[IoSlice<'_>; 1]> = ready
+        .iter()
+        .map(|(i, _)| [IoSlice::new(&outs[*i])])
+        .collect();
+    let addrs: Vec<Option<SockaddrStorage>> = ready.iter().map(|(_, a)| Some(*a)).collect();
+    let sent = socket
+        .try_io(Interest::WRITABLE, || {
+            sendmmsg(
+                fd,
+                headers,
+                slices.iter(),
+                &addrs,
+                [],
+                MsgFlags::MSG_DONTWAIT,
+            )
+            .map(|r| r.count())
+            .map_err(io::Error::from)
+        })
+        .unwrap_or(0);
+    for (i, addr) in &ready[sent..] {
+        if let Some(peer) = to_socket_addr(addr) {
+            let _ = socket.send_to(&outs[*i], peer).await;
+        }
+    }
+}
+
+fn to_socket_addr(addr: &SockaddrStorage) -> Option<SocketAddr> {
+    if let Some(v4) = addr.as_sockaddr_in() {
+        return Some(SocketAddr::from(*v4));
+    }
+    addr.as_sockaddr_in6().map(|v6| SocketAddr::from(*v6))
 }

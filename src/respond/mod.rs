@@ -209,7 +209,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                     answer.pending = next.pending;
                 }
                 Pending::Alias(request) => {
-                    provenance = self.flatten_into(answer, request, now_ms).await;
+                    provenance = self.flatten_into(answer, *request, now_ms).await;
                 }
             }
         }

@@ -101,7 +101,7 @@ fn reads_common_types_and_rfc3597() {
     let RData::TXT(txt) = &apex.rrset(RecordType::TXT).unwrap().rdatas[0] else {
         panic!()
     };
-    assert_eq!(txt.txt_data.iter().count(), 2);
+    assert_eq!(txt.txt_data.len(), 2);
     assert!(
         zone.node(&name("_sip._tcp.example.com."))
             .unwrap()

@@ -28,35 +28,29 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .expect("start flatapex");
-        let stderr = child.stderr.take().unwrap();
+        let stderr = child.stderr.take();
         let (tx, rx) = mpsc::channel();
+        // From here on, Drop kills and reaps the child whatever happens.
+        let mut server = Server {
+            child,
+            addr: ([0, 0, 0, 0], 0).into(),
+            lines: rx,
+            log: Vec::new(),
+        };
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in BufReader::new(stderr.unwrap())
+                .lines()
+                .map_while(Result::ok)
+            {
                 if tx.send(line).is_err() {
                     break;
                 }
             }
         });
-        let mut log = Vec::new();
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("flatapex did not start: {log:#?}"));
-            log.push(line.clone());
-            if let Some(rest) = line
-                .split(" on ")
-                .nth(1)
-                .filter(|_| line.contains("serving"))
-            {
-                let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
-                return Server {
-                    child,
-                    addr,
-                    lines: rx,
-                    log,
-                };
-            }
-        }
+        let line = server.wait_for("serving");
+        let rest = line.split(" on ").nth(1).expect("serving ... on ADDR");
+        server.addr = rest.split_whitespace().next().unwrap().parse().unwrap();
+        server
     }
 
     /// Waits for a log line containing `needle` and returns it.

@@ -1,0 +1,49 @@
+//! What the listeners call for each query: the response cache first, then the responder.
+
+use std::sync::Arc;
+
+use super::file_store::FileStore;
+use super::response_cache::ResponseCache;
+use super::{NativeResponder, now_ms};
+use crate::message::Transport;
+
+/// The per-query service shared by the UDP and TCP listeners.
+pub struct Service {
+    /// The responder.
+    pub responder: Arc<NativeResponder>,
+    /// The zone store, whose generation invalidates the cache.
+    pub store: Arc<FileStore>,
+    /// Whole responses by query bytes.
+    pub cache: ResponseCache,
+}
+
+impl Service {
+    /// A service over `responder`, reading zones from `store`.
+    pub fn new(responder: Arc<NativeResponder>, store: Arc<FileStore>) -> Self {
+        Service {
+            responder,
+            store,
+            cache: ResponseCache::default(),
+        }
+    }
+
+    /// Writes a cached response to `query` into `out`; false if there is none.
+    pub fn cached(
+        &self,
+        transport: Transport,
+        query: &[u8],
+        scratch: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        self.cache
+            .answer(transport, query, self.store.generation(), scratch, out)
+    }
+
+    /// Answers `query` through the responder and keeps the response if it may be reused.
+    pub async fn respond(&self, transport: Transport, query: &[u8]) -> Option<Vec<u8>> {
+        let generation = self.store.generation();
+        let response = self.responder.respond(query, transport, now_ms()).await?;
+        self.cache.keep(transport, query, generation, &response);
+        Some(response.framed.bytes)
+    }
+}
