@@ -38,9 +38,19 @@ pub fn load_zone(
     includes: &dyn Includes,
 ) -> Result<Loaded, ZoneErrors> {
     let (records, problems) = parse::parse_master_file(file, text, origin, includes);
+    // Report in file order, as named-checkzone does: the zone file first, then its includes.
+    let in_order = |mut problems: Vec<Problem>| {
+        problems.sort_by(|a, b| {
+            (a.file != file, &a.file, a.line).cmp(&(b.file != file, &b.file, b.line))
+        });
+        problems
+    };
     match validate::build_zone(file, records, expected_apex, problems) {
-        Ok((zone, warnings)) => Ok(Loaded { zone, warnings }),
-        Err(problems) => Err(ZoneErrors(problems)),
+        Ok((zone, warnings)) => Ok(Loaded {
+            zone,
+            warnings: in_order(warnings),
+        }),
+        Err(problems) => Err(ZoneErrors(in_order(problems))),
     }
 }
 

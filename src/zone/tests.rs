@@ -154,7 +154,7 @@ fn syntax_errors_name_the_line_and_every_one_is_reported() {
     assert!(errs[2].contains("bad TTL"));
     assert!(errs[3].contains("$GENERATE"));
     let errs = errors("a A 1.2.3.4\n");
-    assert!(errs[0].contains("no TTL"), "{errs:?}");
+    assert!(errs.iter().any(|e| e.starts_with("1: no TTL")), "{errs:?}");
 }
 
 #[test]
@@ -213,13 +213,13 @@ fn ns_rules() {
 fn cname_coexists_with_nothing() {
     let errs = errors(&zone("www CNAME @\nwww A 192.0.2.1\nwww CNAME other\n"));
     assert_eq!(errs.len(), 2, "{errs:?}");
-    assert_eq!(
-        errs[0],
-        "7: www.example.com. has more than one CNAME (RFC 2181 §10.1)"
-    );
     assert!(
-        errs[1]
+        errs[0]
             .starts_with("6: www.example.com. has a CNAME (line 5), so it cannot also have A data")
+    );
+    assert_eq!(
+        errs[1],
+        "7: www.example.com. has more than one CNAME (RFC 2181 §10.1)"
     );
 }
 
