@@ -177,7 +177,8 @@ impl Zone {
                 RData::SRV(srv) => &srv.target,
                 _ => continue,
             };
-            if !self.contains(target) {
+            // A shard also carries the addresses of targets held by other shards.
+            if !self.apex().zone_of(target) {
                 continue;
             }
             if let Some(node) = self.node(target) {

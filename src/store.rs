@@ -21,11 +21,24 @@ pub struct StoreError(pub String);
 pub trait ZoneStore {
     /// The zone whose apex is the longest suffix of `qname`, if any is hosted.
     async fn zone_for(&self, qname: &Name) -> Result<Option<Arc<Zone>>, StoreError>;
+
+    /// The zone strictly above `apex` that holds its delegation (and so its DS, RFC 4035
+    /// §3.1.4.1). A sharded store picks the parent's shard for `apex`, not for the parent.
+    async fn zone_above(&self, apex: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
+        if apex.is_root() {
+            return Ok(None);
+        }
+        self.zone_for(&apex.base_name()).await
+    }
 }
 
 impl<T: ZoneStore> ZoneStore for Arc<T> {
     async fn zone_for(&self, qname: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
         T::zone_for(self, qname).await
+    }
+
+    async fn zone_above(&self, apex: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
+        T::zone_above(self, apex).await
     }
 }
 

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use flatapex::alias::NoUpstreams;
+use flatapex::kv::{KvSettings, KvZones, MemoryKv, store_zone};
 use flatapex::message::Transport;
 use flatapex::native::FileStore;
 use flatapex::respond::{Responder, ResponderConfig};
@@ -69,4 +70,39 @@ fn file_store() {
     let apex = Name::from_str("battery.test.").unwrap();
     assert!(store.snapshot().get(&apex).is_some());
     run("file", store);
+}
+
+/// Zones written to a key-value store as `flatapex push` writes them, served by the KV store.
+fn kv_store(shard_bytes: usize) -> (MemoryKv, u32) {
+    let kv = MemoryKv::new();
+    let stored: Vec<_> = memory_zones()
+        .iter()
+        .map(|zone| store_zone(zone, shard_bytes).unwrap())
+        .collect();
+    let shards = stored.iter().map(|z| z.entry.shards).max().unwrap_or(0);
+    kv.publish(&stored);
+    (kv, shards)
+}
+
+#[test]
+fn kv_store_whole_zones() {
+    let (kv, shards) = kv_store(flatapex::kv::DEFAULT_SHARD_BYTES);
+    assert_eq!(shards, 1);
+    let zones = KvZones::new(KvSettings::default());
+    run("kv", zones.with(&kv, 0));
+}
+
+#[test]
+fn kv_store_sharded_zones() {
+    // Shards of ~100 bytes force every subtree of battery.test into its own value.
+    let (kv, shards) = kv_store(100);
+    assert!(shards >= 8, "battery.test split into only {shards} shards");
+    let zones = KvZones::new(KvSettings::default());
+    run("kv sharded", zones.with(&kv, 0));
+    // A memory budget of one shard still answers everything, reloading as it goes.
+    let tight = KvZones::new(KvSettings {
+        budget_bytes: 1,
+        ..KvSettings::default()
+    });
+    run("kv sharded, evicting", tight.with(&kv, 0));
 }

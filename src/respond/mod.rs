@@ -183,8 +183,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
         if qtype == RecordType::DS
             && let Some(child) = &zone
             && child.apex().eq_ignore_root(qname)
-            && !qname.is_root()
-            && let Some(parent) = self.store.zone_for(&qname.base_name()).await?
+            && let Some(parent) = self.store.zone_above(qname).await?
         {
             return Ok(Some(parent));
         }

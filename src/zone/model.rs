@@ -105,6 +105,42 @@ pub struct Zone {
     soa_ttl: u32,
     nodes: FastMap<Box<[u8]>, Node>,
     records: usize,
+    shard: Option<Shard>,
+}
+
+/// Which part of a zone a [`Zone`] holds when the zone is stored sharded (see `crate::kv`).
+///
+/// A zone is split by the label directly below its apex: every name under one such label (a
+/// subtree) lives in one shard, so existence, wildcards (RFC 4592) and delegations inside a
+/// subtree are decided by one shard alone. The apex node and the apex wildcard are in every shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// How many shards the zone has (at least 1).
+    pub count: u32,
+    /// Which one this is, below `count`.
+    pub index: u32,
+}
+
+impl Shard {
+    /// The shard that holds `name`, a name at or below `apex_key` (lowercased wire labels).
+    /// The apex itself is in every shard; shard 0 is chosen for it.
+    pub fn for_key(key: &[u8], apex_key: &[u8], count: u32) -> u32 {
+        if count <= 1 || key.len() <= apex_key.len() {
+            return 0;
+        }
+        let below = &key[..key.len() - apex_key.len()];
+        let starts = label_starts(below);
+        let subtree = &below[*starts.last().unwrap_or(&0)..];
+        fnv1a(subtree) % count
+    }
+}
+
+/// FNV-1a (32 bits): a hash that is the same on every platform, since the shard a name lives in
+/// is fixed when the zone is pushed natively and looked up again in wasm.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |hash, &b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 impl Zone {
@@ -154,7 +190,19 @@ impl Zone {
             apex_key,
             nodes: map,
             records,
+            shard: None,
         })
+    }
+
+    /// Marks this zone as one shard of a sharded zone.
+    pub(crate) fn with_shard(mut self, shard: Shard) -> Zone {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// Which shard of its zone this is; `None` for a whole zone.
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
     }
 
     /// The apex name, as written in the zone file.
@@ -210,9 +258,19 @@ impl Zone {
         self.nodes.get(&name_key(name)[..])
     }
 
-    /// Whether `name` is at or below the apex.
+    /// Whether `name` is at or below the apex and, for a shard, in this shard's subtrees: the
+    /// names this `Zone` can answer for with authority.
     pub fn contains(&self, name: &Name) -> bool {
-        self.apex.zone_of(name)
+        if !self.apex.zone_of(name) {
+            return false;
+        }
+        match self.shard {
+            None => true,
+            Some(shard) => {
+                Shard::for_key(&name_key(name), &self.apex_key, shard.count) == shard.index
+                    || name.num_labels() == self.apex.num_labels()
+            }
+        }
     }
 
     /// Every node, in no particular order.

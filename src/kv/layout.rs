@@ -1,0 +1,232 @@
+//! How zones are laid out in a key-value store (Workers KV): one small index key, and each zone
+//! as one or more compact shard values under versioned keys.
+//!
+//! ```text
+//! flatapex/index                                 JSON: every zone, its version and shard count
+//! flatapex/zone/<apex>/<version>/<shard>         the zone's nodes in wire format (see codec)
+//! ```
+//!
+//! A zone whose stored form fits in `shard_bytes` is one value. A bigger zone is split by the
+//! label directly below the apex ([`Shard::for_key`]); the apex node and the apex wildcard are
+//! copied into every shard, so any query needs exactly one shard. Keys carry the version, so a
+//! push never changes a value a running isolate may be reading: the index flips to the new
+//! version once the new shards are written.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use hickory_proto::rr::{RData, RecordType};
+
+use serde::{Deserialize, Serialize};
+
+use crate::zone::Zone;
+use crate::zone::model::{Node, Shard, name_key};
+
+use super::codec::encode_nodes;
+
+/// The key of the zone index.
+pub const INDEX_KEY: &str = "flatapex/index";
+
+/// The index's format number; readers refuse formats they do not know.
+pub const INDEX_FORMAT: u32 = 1;
+
+/// Default target size of one stored shard: small enough to decode well inside a request's CPU
+/// budget, large enough that small zones are a single value.
+pub const DEFAULT_SHARD_BYTES: usize = 256 * 1024;
+
+/// The largest value Workers KV accepts (25 MiB).
+pub const KV_VALUE_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The zone index: which zones exist and which version of each to serve.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// The index format, [`INDEX_FORMAT`].
+    pub format: u32,
+    /// Zones by lowercased apex with the trailing dot, e.g. `example.com.`.
+    pub zones: BTreeMap<String, IndexEntry>,
+}
+
+/// One zone's entry in the index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// `<serial>-<content hash>`: changes whenever the stored data changes.
+    pub version: String,
+    /// The SOA serial of this version.
+    pub serial: u32,
+    /// How many shard values the zone has.
+    pub shards: u32,
+    /// Records in the zone (ALIAS included).
+    pub records: u64,
+    /// Total bytes of the shard values.
+    pub bytes: u64,
+}
+
+/// The index key of `zone`'s apex: lowercased, with the trailing dot.
+pub fn apex_id(zone: &Zone) -> String {
+    let mut apex = zone.apex().to_lowercase();
+    apex.set_fqdn(true);
+    apex.to_ascii()
+}
+
+/// The key of one shard value.
+pub fn shard_key(apex_id: &str, version: &str, shard: u32) -> String {
+    format!("flatapex/zone/{apex_id}/{version}/{shard}")
+}
+
+/// A zone ready to write: its index entry and its (key, value) pairs.
+#[derive(Clone, Debug)]
+pub struct StoredZone {
+    /// The index key of the apex ([`apex_id`]).
+    pub apex_id: String,
+    /// What goes into the index.
+    pub entry: IndexEntry,
+    /// The shard values, keyed by [`shard_key`].
+    pub values: Vec<(String, Vec<u8>)>,
+}
+
+/// Encodes a validated zone into shard values of about `shard_bytes` each.
+pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String> {
+    let apex_key = name_key(zone.apex());
+    let mut nodes: Vec<(Vec<u8>, &Node)> = zone
+        .nodes()
+        .filter(|n| !n.is_empty_non_terminal())
+        .map(|n| (name_key(&n.name), n))
+        .collect();
+    // The apex first (the codec's rule), then a stable order so equal zones get equal versions.
+    nodes.sort_by(|a, b| (a.0 != apex_key, &a.0).cmp(&(b.0 != apex_key, &b.0)));
+    let whole = encode_nodes(nodes.iter().map(|(_, n)| *n), Shard { count: 1, index: 0 })?;
+    let values = if whole.len() <= shard_bytes.max(1) {
+        vec![whole]
+    } else {
+        // Leave room for the copies of the apex in each shard and for uneven subtrees.
+        let count = (whole.len() * 5 / 4).div_ceil(shard_bytes.max(1)) as u32;
+        split(&nodes, &apex_key, count)?
+    };
+    if let Some((i, v)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.len() > KV_VALUE_LIMIT)
+    {
+        return Err(format!(
+            "shard {i} is {} bytes, over the KV value limit of {KV_VALUE_LIMIT}: one subtree below the apex is too large",
+            v.len()
+        ));
+    }
+    let hash = values.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
+        v.iter()
+            .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    });
+    let apex_id = apex_id(zone);
+    let version = format!("{}-{hash:016x}", zone.serial());
+    let entry = IndexEntry {
+        version: version.clone(),
+        serial: zone.serial(),
+        shards: values.len() as u32,
+        records: zone.record_count() as u64,
+        bytes: values.iter().map(|v| v.len() as u64).sum(),
+    };
+    let values = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (shard_key(&apex_id, &version, i as u32), v))
+        .collect();
+    Ok(StoredZone {
+        apex_id,
+        entry,
+        values,
+    })
+}
+
+/// Splits sorted nodes into `count` shards by subtree, copying the apex and the apex wildcard
+/// (RFC 4592 §2.2.1: `*.<apex>` can answer for any missing subtree) into each.
+fn split(nodes: &[(Vec<u8>, &Node)], apex_key: &[u8], count: u32) -> Result<Vec<Vec<u8>>, String> {
+    let mut wildcard_key = vec![1, b'*'];
+    wildcard_key.extend_from_slice(apex_key);
+    let shared: Vec<&Node> = nodes
+        .iter()
+        .filter(|(k, _)| k == apex_key || *k == wildcard_key)
+        .map(|(_, n)| *n)
+        .collect();
+    let mut shards: Vec<Vec<&Node>> = (0..count).map(|_| shared.clone()).collect();
+    for (key, node) in nodes {
+        if key == apex_key || *key == wildcard_key {
+            continue;
+        }
+        shards[Shard::for_key(key, apex_key, count) as usize].push(node);
+    }
+    let by_key: HashMap<&[u8], &Node> = nodes.iter().map(|(k, n)| (&k[..], *n)).collect();
+    let copies: Vec<Vec<Node>> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, held)| address_copies(held, &by_key, apex_key, count, i as u32))
+        .collect();
+    shards
+        .iter()
+        .zip(&copies)
+        .enumerate()
+        .map(|(i, (nodes, copies))| {
+            encode_nodes(
+                nodes.iter().copied().chain(copies),
+                Shard {
+                    count,
+                    index: i as u32,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The A/AAAA of NS, MX and SRV targets that `held` names but another shard holds: copied so
+/// the additional section (RFC 1035 §3.3) does not depend on a second read.
+fn address_copies(
+    held: &[&Node],
+    by_key: &HashMap<&[u8], &Node>,
+    apex_key: &[u8],
+    count: u32,
+    index: u32,
+) -> Vec<Node> {
+    let mut seen = HashSet::new();
+    let mut copies = Vec::new();
+    for node in held {
+        for rdata in node.rrsets.iter().flat_map(|s| &s.rdatas) {
+            let target = match rdata {
+                RData::NS(ns) => &ns.0,
+                RData::MX(mx) => &mx.exchange,
+                RData::SRV(srv) => &srv.target,
+                _ => continue,
+            };
+            let key = name_key(target);
+            if !key.ends_with(apex_key)
+                || Shard::for_key(&key, apex_key, count) == index
+                || !seen.insert(key.clone())
+            {
+                continue;
+            }
+            if let Some(found) = by_key.get(&key[..]) {
+                let mut copy = Node::new(found.name.clone());
+                copy.rrsets = found
+                    .rrsets
+                    .iter()
+                    .filter(|s| matches!(s.rtype, RecordType::A | RecordType::AAAA))
+                    .cloned()
+                    .collect();
+                if !copy.rrsets.is_empty() {
+                    copies.push(copy);
+                }
+            }
+        }
+    }
+    copies
+}
+
+/// Reads the index value; a value that is not a known index is an error, never an empty index.
+pub fn parse_index(bytes: &[u8]) -> Result<Index, String> {
+    let index: Index =
+        serde_json::from_slice(bytes).map_err(|e| format!("zone index is not valid JSON: {e}"))?;
+    if index.format != INDEX_FORMAT {
+        return Err(format!(
+            "zone index format {} is not supported (expected {INDEX_FORMAT})",
+            index.format
+        ));
+    }
+    Ok(index)
+}
