@@ -23,6 +23,7 @@
 
 pub mod alias;
 pub mod answer;
+pub mod doh;
 pub mod kv;
 pub mod lookup;
 pub mod message;

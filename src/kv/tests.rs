@@ -172,7 +172,11 @@ fn one_read_per_cold_shard_and_none_while_warm() {
         3,
         "the index is re-read after 30 s; the shard is unchanged"
     );
-    assert!(lookup(&zones, &kv, 30_000, "example.org.").unwrap().is_none());
+    assert!(
+        lookup(&zones, &kv, 30_000, "example.org.")
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
