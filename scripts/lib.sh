@@ -48,3 +48,41 @@ ensure_rust() {
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# wasm_bindgen_version: the wasm-bindgen version Cargo.lock pins (the CLI must match exactly).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$FLATAPEX_ROOT/Cargo.lock"
+}
+
+# ensure_worker_toolchain: worker-build, wasm-bindgen-cli at Cargo.lock's wasm-bindgen version,
+# and the npm packages of package-lock.json (wrangler, esbuild, binaryen). Nothing is fetched
+# from outside the package registries.
+ensure_worker_toolchain() {
+  ensure_rust || return 1
+  local bin=${CARGO_HOME:-$HOME/.cargo}/bin
+  if ! "$bin/worker-build" --version 2>/dev/null | grep -q "0.8.7"; then
+    echo "    installing worker-build 0.8.7"
+    cargo install worker-build --version 0.8.7 --locked --quiet || return 1
+  fi
+  local wb; wb=$(wasm_bindgen_version)
+  if ! "$bin/wasm-bindgen" --version 2>/dev/null | grep -q " $wb\$"; then
+    # Not --locked: the CLI's own lock file pins a webpki-roots release the registry no longer
+    # serves; cargo picks the newest compatible one instead.
+    echo "    installing wasm-bindgen-cli $wb (a few minutes, once)"
+    cargo install wasm-bindgen-cli --version "$wb" --quiet || return 1
+  fi
+  command -v node >/dev/null || ensure_apt nodejs npm || return 1
+  if [ ! -x "$FLATAPEX_ROOT/node_modules/.bin/wrangler" ] \
+     || [ "$FLATAPEX_ROOT/package-lock.json" -nt "$FLATAPEX_ROOT/node_modules/.package-lock.json" ]; then
+    echo "    installing npm packages (wrangler, esbuild, binaryen)"
+    (cd "$FLATAPEX_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  fi
+}
+
+# worker_env: what worker-build needs to use the local tools instead of downloading them.
+worker_env() {
+  export WASM_BINDGEN_BIN=${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen
+  export ESBUILD_BIN=$FLATAPEX_ROOT/node_modules/.bin/esbuild
+  export WASM_OPT_BIN=$FLATAPEX_ROOT/node_modules/.bin/wasm-opt
+  export PATH=$FLATAPEX_ROOT/node_modules/.bin:$PATH
+}

@@ -28,8 +28,12 @@ pub mod kv;
 pub mod lookup;
 pub mod message;
 pub mod respond;
+pub mod settings;
 pub mod store;
 pub mod zone;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod edge;

@@ -1,4 +1,4 @@
-//! The `flatapex` command line: `serve` and `check` (and, with the edge, `push`).
+//! The `flatapex` command line: `serve`, `check` and `push`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hickory_proto::rr::Name;
 
-use super::file_store::load_zone_file;
+use super::check::check_files;
+use super::push::{PushArgs, run_push};
 use super::server::{ServeOptions, serve};
 use super::tcp::TcpLimits;
 use crate::alias::policy::FailurePolicy;
@@ -27,6 +28,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check zone files like named-checkzone: print every problem, exit 1 on any error.
     Check(CheckArgs),
+    /// Check zone files, then write them to the worker's KV namespace through wrangler.
+    Push(PushArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Check(args) => run_check(&args),
+        Command::Push(args) => run_push(&args),
     }
 }
 
@@ -112,42 +116,11 @@ fn run_serve(args: ServeArgs) -> ExitCode {
 
 /// Checks every file; prints problems as `file:line: message` and one summary per zone.
 fn run_check(args: &CheckArgs) -> ExitCode {
-    let mut failed = 0;
-    for path in &args.files {
-        match load_zone_file(path, args.origin.as_ref()) {
-            Ok(loaded) => {
-                if !args.quiet {
-                    for warning in &loaded.warnings {
-                        eprintln!("{warning}");
-                    }
-                }
-                let zone = &loaded.zone;
-                println!(
-                    "zone {}: loaded serial {} ({} records, {} ALIAS) from {}",
-                    zone.apex(),
-                    zone.serial(),
-                    zone.record_count(),
-                    zone.aliases().count(),
-                    path.display()
-                );
-            }
-            Err(errors) => {
-                failed += 1;
-                for problem in errors.0.iter().filter(|p| p.is_error() || !args.quiet) {
-                    eprintln!("{problem}");
-                }
-                let count = errors.0.iter().filter(|p| p.is_error()).count();
-                println!(
-                    "{}: {count} error(s); the zone would not load",
-                    path.display()
-                );
-            }
+    match check_files(&args.files, args.origin.as_ref(), args.quiet) {
+        Ok(_) => {
+            println!("OK");
+            ExitCode::SUCCESS
         }
-    }
-    if failed == 0 {
-        println!("OK");
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+        Err(_) => ExitCode::FAILURE,
     }
 }

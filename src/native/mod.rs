@@ -1,9 +1,11 @@
 //! The native shell (tokio): zone files, UDP and TCP listeners, and the command line.
 //! It implements the core's ports over the file system and sockets.
 
+pub mod check;
 pub mod cli;
 pub mod file_store;
 pub mod inline;
+pub mod push;
 pub mod response_cache;
 pub mod server;
 pub mod service;

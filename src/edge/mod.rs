@@ -1,0 +1,127 @@
+//! The edge shell: a Cloudflare Worker (workers-rs) that answers DNS over HTTPS from zones in
+//! Workers KV. Everything it decides comes from the core; this file only moves bytes between
+//! the Workers runtime and [`serve_doh`], and keeps the per-isolate state.
+//!
+//! Per isolate it keeps the settings (read once from the `FLATAPEX` var) and the [`KvZones`]
+//! cache, so a warm query costs no KV read at all.
+
+mod kv_backend;
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use worker::{Context, Date, Env, Request, Response, Result, console_error, console_log, event};
+
+use crate::alias::NoUpstreams;
+use crate::doh::{HttpRequest, HttpResponse, serve_doh};
+use crate::kv::{KvZones, ZoneStatus};
+use crate::respond::Responder;
+use crate::settings::Settings;
+
+use kv_backend::WorkersKv;
+
+/// The KV namespace binding that holds the zones (`[[kv_namespaces]]` in `wrangler.toml`).
+pub const ZONES_BINDING: &str = "ZONES";
+
+struct Isolate {
+    settings: Settings,
+    zones: KvZones,
+}
+
+static ISOLATE: OnceLock<std::result::Result<Isolate, String>> = OnceLock::new();
+
+fn isolate(env: &Env) -> &'static std::result::Result<Isolate, String> {
+    ISOLATE.get_or_init(|| {
+        let settings = match env.object_var::<serde_json::Value>("FLATAPEX") {
+            Ok(value) => Settings::from_json(&value.to_string())?,
+            Err(_) => Settings::default(),
+        };
+        Ok(Isolate {
+            zones: KvZones::new(settings.kv()),
+            settings,
+        })
+    })
+}
+
+#[derive(Serialize)]
+struct Health<'a> {
+    status: &'static str,
+    problem: Option<String>,
+    zones: &'a [ZoneStatus],
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let isolate = match isolate(&env) {
+        Ok(isolate) => isolate,
+        Err(e) => {
+            console_error!("{e}");
+            return Response::error(format!("configuration error: {e}\n"), 503);
+        }
+    };
+    let kv = match env.kv(ZONES_BINDING) {
+        Ok(kv) => WorkersKv(kv),
+        Err(e) => {
+            let reason = format!("the {ZONES_BINDING} KV binding is missing: {e}");
+            console_error!("{reason}");
+            return Response::error(format!("configuration error: {reason}\n"), 503);
+        }
+    };
+    let url = req.url()?;
+    let method = req.method().to_string();
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (content_type, accept) = (header("content-type"), header("accept"));
+    let body = if method == "POST" {
+        req.bytes().await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let http = HttpRequest {
+        method: &method,
+        path: url.path(),
+        query: url.query(),
+        content_type: content_type.as_deref(),
+        accept: accept.as_deref(),
+        body: &body,
+    };
+    let now_ms = Date::now().as_millis();
+    let store = isolate.zones.with(&kv, now_ms);
+    let responder = Responder::new(store, NoUpstreams, isolate.settings.responder());
+    let health = || {
+        let zones = isolate.zones.status();
+        serde_json::to_vec_pretty(&Health {
+            status: "ok",
+            problem: isolate.zones.problem(),
+            zones: &zones,
+        })
+        .unwrap_or_default()
+    };
+    let clock = || js_sys::Date::now();
+    let served = serve_doh(
+        &responder,
+        &http,
+        &isolate.settings.limits(),
+        now_ms,
+        &clock,
+        &health,
+    )
+    .await;
+    for event in isolate.zones.take_events() {
+        console_log!("{}", serde_json::json!({ "event": event }));
+    }
+    console_log!("{}", served.log.to_json());
+    to_worker(served.response)
+}
+
+fn to_worker(response: HttpResponse) -> Result<Response> {
+    let mut out = if response.body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::from_bytes(response.body)?
+    }
+    .with_status(response.status);
+    for (name, value) in &response.headers {
+        out.headers_mut().set(name, value)?;
+    }
+    Ok(out)
+}
