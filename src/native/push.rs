@@ -23,6 +23,9 @@ pub struct PushArgs {
     /// Write to the local KV that `wrangler dev` uses, not the deployed namespace.
     #[arg(long)]
     local: bool,
+    /// With --local: the directory wrangler dev persists to (its --persist-to).
+    #[arg(long, requires = "local")]
+    persist_to: Option<PathBuf>,
     /// The KV binding in wrangler.toml.
     #[arg(long, default_value = "ZONES")]
     binding: String,
@@ -189,6 +192,9 @@ fn common(cmd: &mut Command, args: &PushArgs, target: &str) {
     cmd.args(["--binding", &args.binding, target]);
     if let Some(config) = &args.config {
         cmd.arg("--config").arg(config);
+    }
+    if let Some(dir) = &args.persist_to {
+        cmd.arg("--persist-to").arg(dir);
     }
 }
 
