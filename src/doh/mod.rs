@@ -8,7 +8,7 @@ pub mod response;
 pub mod serve;
 
 pub use json::{JsonQuery, json_body};
-pub use request::{DohRequest, HttpError, HttpRequest, Limits, parse_request};
+pub use request::{DohRequest, HttpError, HttpRequest, Limits, MAX_BODY, parse_request};
 pub use response::{
     HttpResponse, dns_response, error_response, health_response, preflight_response,
 };

@@ -76,6 +76,9 @@ fn error(status: u16, reason: impl Into<String>) -> HttpError {
 /// The largest DNS message (RFC 1035 §4.2.2: a 16-bit length) and so the largest body.
 pub const MAX_MESSAGE: usize = 65_535;
 
+/// The largest request body accepted (a DNS message); shells read at most one byte more.
+pub const MAX_BODY: usize = MAX_MESSAGE;
+
 /// base64url as RFC 8484 §4.1 sends it: no padding, though padding is tolerated.
 const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,

@@ -66,14 +66,20 @@ pub struct Served {
 
 /// Answers one DoH request. `clock_ms` reads the shell's clock (for `Server-Timing` and the
 /// log); `health` builds the `/health` body when asked.
-pub async fn serve_doh<S: ZoneStore, F: Flattener>(
+pub async fn serve_doh<S, F, C, H>(
     responder: &Responder<S, F>,
     req: &HttpRequest<'_>,
     limits: &Limits,
     now_ms: u64,
-    clock_ms: &dyn Fn() -> f64,
-    health: &dyn Fn() -> Vec<u8>,
-) -> Served {
+    clock_ms: &C,
+    health: &H,
+) -> Served
+where
+    S: ZoneStore,
+    F: Flattener,
+    C: Fn() -> f64,
+    H: Fn() -> Vec<u8>,
+{
     let started = clock_ms();
     let mut log = RequestLog {
         method: req.method.to_string(),
@@ -131,7 +137,7 @@ pub async fn serve_doh<S: ZoneStore, F: Flattener>(
     }
     log.status = response.status;
     log.error = failure.map(|e| e.reason);
-    log.ms = clock_ms() - started;
+    log.ms = ((clock_ms() - started) * 1000.0).round() / 1000.0;
     Served { response, log }
 }
 

@@ -24,7 +24,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the zones of a directory over UDP and TCP.
+    /// Serve the zones of a directory over UDP and TCP (and DoH with --doh).
     Serve(ServeArgs),
     /// Check zone files like named-checkzone: print every problem, exit 1 on any error.
     Check(CheckArgs),
@@ -40,6 +40,15 @@ struct ServeArgs {
     /// Address for UDP and TCP.
     #[arg(long, default_value = "127.0.0.1:5353")]
     listen: SocketAddr,
+    /// Also serve DoH (RFC 8484) over plain HTTP/1.1 and h2c on this address.
+    #[arg(long)]
+    doh: Option<SocketAddr>,
+    /// The DoH path.
+    #[arg(long, default_value = "/dns-query")]
+    doh_path: String,
+    /// Log one JSON line per DoH request to stderr.
+    #[arg(long)]
+    log_requests: bool,
     /// Reload when a zone file changes (SIGHUP always reloads).
     #[arg(long)]
     watch: bool,
@@ -104,6 +113,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             alias_ttl_floor: args.alias_ttl_floor,
         },
         tcp: TcpLimits::default(),
+        doh: args.doh,
+        doh_path: args.doh_path,
+        log_requests: args.log_requests,
     };
     match runtime.block_on(serve(options)) {
         Ok(()) => ExitCode::SUCCESS,

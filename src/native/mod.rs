@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cli;
 pub mod file_store;
+pub mod http;
 pub mod inline;
 pub mod push;
 pub mod response_cache;

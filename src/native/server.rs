@@ -10,11 +10,13 @@ use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::file_store::{FileStore, LoadReport};
+use super::http::{DohState, serve_http};
 use super::service::Service;
 use super::tcp::{TcpLimits, serve_tcp};
 use super::udp::serve_udp;
 use super::{NativeResponder, log};
 use crate::alias::NoUpstreams;
+use crate::doh::Limits;
 use crate::respond::{Responder, ResponderConfig};
 
 /// What `flatapex serve` was asked to do.
@@ -30,6 +32,12 @@ pub struct ServeOptions {
     pub config: ResponderConfig,
     /// TCP limits.
     pub tcp: TcpLimits,
+    /// Where to serve DoH over plain HTTP/1.1 and h2c, if anywhere.
+    pub doh: Option<SocketAddr>,
+    /// The DoH path.
+    pub doh_path: String,
+    /// Log one JSON line per DoH request.
+    pub log_requests: bool,
 }
 
 /// Runs the server until a listener fails.
@@ -50,7 +58,7 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         NoUpstreams,
         options.config.clone(),
     ));
-    let service = Arc::new(Service::new(responder, store.clone()));
+    let service = Arc::new(Service::new(responder.clone(), store.clone()));
     let (udp, tcp) = bind(options.listen).await?;
     let local = udp.local_addr()?;
     log(format!(
@@ -61,9 +69,39 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
     if options.watch {
         tokio::spawn(reload_on_change(store.clone()));
     }
+    let doh = match options.doh {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).await.map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot listen for DoH on {addr}: {e}"))
+            })?;
+            log(format!(
+                "DoH on http://{}{} (http/1.1, h2c)",
+                listener.local_addr()?,
+                options.doh_path
+            ));
+            let state = Arc::new(DohState {
+                responder,
+                store: store.clone(),
+                limits: Limits {
+                    path: options.doh_path.clone(),
+                    ..Limits::default()
+                },
+                log_requests: options.log_requests,
+            });
+            Some(tokio::spawn(serve_http(listener, state)))
+        }
+        None => None,
+    };
+    let doh = async move {
+        match doh {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => std::future::pending().await,
+        }
+    };
     tokio::try_join!(
         serve_udp(Arc::new(udp), service.clone()),
-        serve_tcp(tcp, service, options.tcp)
+        serve_tcp(tcp, service, options.tcp),
+        doh
     )?;
     Ok(())
 }

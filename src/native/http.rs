@@ -1,0 +1,107 @@
+//! DoH over plain HTTP for the native server (`flatapex serve --doh ADDR`): HTTP/1.1 and h2c
+//! (prior knowledge) with hyper, framed by the same core code as the Worker ([`serve_doh`]).
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+
+use super::file_store::FileStore;
+use super::{NativeResponder, log, now_ms};
+use crate::doh::{HttpRequest, Limits, MAX_BODY, serve_doh};
+
+/// What the DoH listener shares between connections.
+pub struct DohState {
+    /// The responder (the same one UDP and TCP use).
+    pub responder: Arc<NativeResponder>,
+    /// The zones, for `/health`.
+    pub store: Arc<FileStore>,
+    /// Path and limits.
+    pub limits: Limits,
+    /// Log one JSON line per request.
+    pub log_requests: bool,
+}
+
+/// Accepts connections until the listener fails.
+pub async fn serve_http(listener: TcpListener, state: Arc<DohState>) -> io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(state.clone(), req));
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    state: Arc<DohState>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    // One byte over the limit is enough for the core to answer 413.
+    let body = match Limited::new(body, MAX_BODY + 1).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::from(vec![0; MAX_BODY + 1]),
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let http = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        content_type: header("content-type"),
+        accept: header("accept"),
+        body: &body,
+    };
+    let clock = || started.elapsed().as_secs_f64() * 1000.0;
+    let health = || health_body(&state.store);
+    let served = serve_doh(
+        &state.responder,
+        &http,
+        &state.limits,
+        now_ms(),
+        &clock,
+        &health,
+    )
+    .await;
+    if state.log_requests {
+        log(served.log.to_json());
+    }
+    let mut response = Response::new(Full::new(Bytes::from(served.response.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(served.response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in served.response.headers {
+        if let Ok(value) = value.parse() {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
+}
+
+fn health_body(store: &FileStore) -> Vec<u8> {
+    let zones: Vec<serde_json::Value> = store
+        .snapshot()
+        .iter()
+        .map(|z| {
+            serde_json::json!({
+                "zone": z.apex().to_string(),
+                "serial": z.serial(),
+                "records": z.record_count(),
+            })
+        })
+        .collect();
+    serde_json::to_vec_pretty(&serde_json::json!({ "status": "ok", "zones": zones }))
+        .unwrap_or_default()
+}
