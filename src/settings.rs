@@ -16,7 +16,7 @@ pub struct Settings {
     pub doh_path: String,
     /// How often the zone index in KV is re-read, in seconds (default 30).
     pub zone_recheck_seconds: u64,
-    /// Memory for decoded zone shards, in MiB of stored bytes (default 24).
+    /// Memory for decoded zone shards per isolate, in MiB (default 48; Workers allow 128).
     pub zone_memory_mib: usize,
     /// What to answer when an ALIAS cannot be flattened: `servfail` (default) or `empty`.
     pub alias_failure: FailurePolicy,
@@ -29,7 +29,7 @@ impl Default for Settings {
         Settings {
             doh_path: "/dns-query".into(),
             zone_recheck_seconds: 30,
-            zone_memory_mib: 24,
+            zone_memory_mib: 48,
             alias_failure: FailurePolicy::Servfail,
             alias_ttl_floor: 30,
         }

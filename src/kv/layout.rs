@@ -30,8 +30,9 @@ pub const INDEX_KEY: &str = "flatapex/index";
 pub const INDEX_FORMAT: u32 = 1;
 
 /// Default target size of one stored shard: small enough to decode well inside a request's CPU
-/// budget, large enough that small zones are a single value.
-pub const DEFAULT_SHARD_BYTES: usize = 256 * 1024;
+/// budget (about 1 ms natively, see `bench/kv-large.sh`), large enough that zones of about a
+/// thousand records are a single value.
+pub const DEFAULT_SHARD_BYTES: usize = 64 * 1024;
 
 /// The largest value Workers KV accepts (25 MiB).
 pub const KV_VALUE_LIMIT: usize = 25 * 1024 * 1024;

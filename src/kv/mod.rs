@@ -13,7 +13,9 @@ pub use layout::{
     DEFAULT_SHARD_BYTES, INDEX_FORMAT, INDEX_KEY, Index, IndexEntry, StoredZone, parse_index,
     store_zone,
 };
-pub use store::{KvBackend, KvSettings, KvZoneStore, KvZones, ZoneStatus};
+pub use store::{
+    DECODED_BYTES_PER_STORED_BYTE, KvBackend, KvSettings, KvZoneStore, KvZones, ZoneStatus,
+};
 
 impl Index {
     /// An empty index of the current format.
