@@ -46,7 +46,7 @@ zone:
   - domain: sample.test
     file: sample.test.zone
 CONF
-taskset -c 0 knotd -c "$work/knot/knot.conf" 2>"$work/knot.log" &
+taskset -c 0 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 pids+=($!)
 dd=$(free_port)
 cat > "$work/dnsdist.conf" <<CONF
