@@ -1,7 +1,13 @@
 //! ALIAS flattening (DESIGN §3): the port the responder calls for targets outside our zones,
 //! and the pure policy that every shell shares.
 
+pub mod cache;
+pub mod exchange;
 pub mod policy;
+pub mod resolver;
+
+pub use cache::{AliasCache, AliasKey, CachedRrset, MemoryAliasCache};
+pub use resolver::{Resolver, Timer, Upstream, UpstreamPolicy};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
@@ -65,6 +71,8 @@ pub struct Flattened {
     pub upstream: Option<String>,
     /// An EDE to attach (3 Stale Answer on stale data).
     pub ede: Option<Ede>,
+    /// Served from cache with little TTL left: the shell should re-resolve in the background.
+    pub refresh: bool,
 }
 
 /// The port that flattens targets outside our zones. The edge and native shells provide it
@@ -95,6 +103,10 @@ impl Flattener for NoUpstreams {
             source: Source::Upstream,
             upstream: None,
             ede: None,
+            refresh: false,
         }
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

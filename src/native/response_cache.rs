@@ -129,6 +129,8 @@ mod tests {
             target: Name::root(),
             source,
             upstream: None,
+            rtype: hickory_proto::rr::RecordType::A,
+            refresh: false,
         });
         Response {
             framed: Framed {

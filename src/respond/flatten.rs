@@ -33,6 +33,8 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 target: request.target.clone(),
                 source: flat.source,
                 upstream: flat.upstream.clone(),
+                rtype,
+                refresh: flat.refresh,
             });
             if flat.ede.is_some() {
                 answer.ede = flat.ede;
@@ -113,6 +115,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                         },
                         source: Source::Local,
                         upstream: None,
+                        refresh: false,
                         ede: None,
                     };
                 }
@@ -135,5 +138,6 @@ fn failed(reason: String) -> Flattened {
         source: Source::Local,
         upstream: None,
         ede: None,
+        refresh: false,
     }
 }

@@ -51,6 +51,10 @@ pub struct AliasProvenance {
     pub target: Name,
     /// Where the addresses came from.
     pub source: Source,
+    /// The type flattened (A or AAAA).
+    pub rtype: RecordType,
+    /// The cached copy is near expiry: re-resolve it in the background (refresh ahead).
+    pub refresh: bool,
     /// The upstream that answered, if any.
     pub upstream: Option<String>,
 }

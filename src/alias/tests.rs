@@ -1,0 +1,377 @@
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::{A, CNAME, SOA};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use super::exchange::{Rejected, upstream_query, validate};
+use super::*;
+
+fn name(s: &str) -> Name {
+    Name::from_ascii(s).unwrap()
+}
+
+fn a(owner: &str, ttl: u32, ip: &str) -> Record {
+    Record::from_rdata(name(owner), ttl, RData::A(A(ip.parse().unwrap())))
+}
+
+fn cname(owner: &str, ttl: u32, target: &str) -> Record {
+    Record::from_rdata(name(owner), ttl, RData::CNAME(CNAME(name(target))))
+}
+
+/// A response to `upstream_query(qname, A)` with `answers`, edited by `edit`.
+fn response(qname: &str, answers: Vec<Record>, edit: impl FnOnce(&mut Message)) -> Vec<u8> {
+    let mut m = Message::response(0, OpCode::Query);
+    m.metadata.message_type = MessageType::Response;
+    m.add_query(Query::query(name(qname), RecordType::A));
+    m.answers = answers;
+    edit(&mut m);
+    m.to_vec().unwrap()
+}
+
+#[test]
+fn the_query_has_id_zero_rd_and_edns() {
+    let q = Message::from_vec(&upstream_query(&name("edge.cdn.test."), RecordType::AAAA)).unwrap();
+    assert_eq!(q.metadata.id, 0);
+    assert!(q.metadata.recursion_desired);
+    assert_eq!(q.queries[0].query_type(), RecordType::AAAA);
+    assert!(q.edns.is_some());
+}
+
+#[test]
+fn follows_the_chain_and_takes_the_lowest_ttls() {
+    let bytes = response(
+        "edge.cdn.test.",
+        vec![
+            cname("edge.cdn.test.", 300, "lb.cdn.test."),
+            cname("LB.cdn.test.", 60, "pool.cdn.test."),
+            a("pool.cdn.test.", 120, "192.0.2.1"),
+            a("pool.cdn.test.", 120, "192.0.2.2"),
+        ],
+        |_| {},
+    );
+    let r = validate(&bytes, &name("edge.cdn.test."), RecordType::A).unwrap();
+    assert_eq!(r.rdatas.len(), 2);
+    assert_eq!(r.ttls, vec![300, 60, 120]);
+    assert_eq!(r.chain.len(), 3);
+    assert_eq!(policy::flattened_ttl(3600, r.ttls, 30), 60);
+}
+
+#[test]
+fn poison_is_ignored() {
+    // Addresses for names off the chain, in the answer or the additional section, are dropped.
+    let bytes = response(
+        "edge.cdn.test.",
+        vec![
+            a("edge.cdn.test.", 60, "192.0.2.1"),
+            a("victim.example.com.", 86400, "203.0.113.66"),
+            cname("other.test.", 60, "edge.cdn.test."),
+        ],
+        |m| {
+            m.additionals
+                .push(a("edge.cdn.test.", 86400, "203.0.113.99"))
+        },
+    );
+    let r = validate(&bytes, &name("edge.cdn.test."), RecordType::A).unwrap();
+    let ips: Vec<IpAddr> = r.rdatas.iter().filter_map(RData::ip_addr).collect();
+    assert_eq!(ips, vec!["192.0.2.1".parse::<IpAddr>().unwrap()]);
+}
+
+#[test]
+fn negative_answers_carry_the_negative_ttl() {
+    let soa = Record::from_rdata(
+        name("cdn.test."),
+        900,
+        RData::SOA(SOA::new(
+            name("ns.cdn.test."),
+            name("h.cdn.test."),
+            1,
+            1,
+            1,
+            1,
+            120,
+        )),
+    );
+    for rcode in [ResponseCode::NoError, ResponseCode::NXDomain] {
+        let soa = soa.clone();
+        let bytes = response("gone.cdn.test.", vec![], |m| {
+            m.metadata.response_code = rcode;
+            m.authorities.push(soa);
+        });
+        let r = validate(&bytes, &name("gone.cdn.test."), RecordType::A).unwrap();
+        assert!(r.rdatas.is_empty());
+        assert_eq!(r.ttls, vec![120]);
+    }
+}
+
+#[test]
+fn every_bad_answer_is_rejected() {
+    let target = name("edge.cdn.test.");
+    let good = vec![a("edge.cdn.test.", 60, "192.0.2.1")];
+    let cases: Vec<(&str, Vec<u8>)> =
+        vec![
+            ("garbage", b"\x00\x01garbage".to_vec()),
+            (
+                "wrong id",
+                response("edge.cdn.test.", good.clone(), |m| m.metadata.id = 7),
+            ),
+            (
+                "a query",
+                response("edge.cdn.test.", good.clone(), |m| {
+                    m.metadata.message_type = MessageType::Query
+                }),
+            ),
+            (
+                "wrong question",
+                response("evil.test.", good.clone(), |_| {}),
+            ),
+            (
+                "truncated",
+                response("edge.cdn.test.", good.clone(), |m| {
+                    m.metadata.truncation = true
+                }),
+            ),
+            (
+                "servfail",
+                response("edge.cdn.test.", vec![], |m| {
+                    m.metadata.response_code = ResponseCode::ServFail
+                }),
+            ),
+            (
+                "refused",
+                response("edge.cdn.test.", vec![], |m| {
+                    m.metadata.response_code = ResponseCode::Refused
+                }),
+            ),
+            (
+                "loop",
+                response(
+                    "edge.cdn.test.",
+                    vec![
+                        cname("edge.cdn.test.", 60, "b.test."),
+                        cname("b.test.", 60, "edge.cdn.test."),
+                    ],
+                    |_| {},
+                ),
+            ),
+            (
+                "too deep",
+                response(
+                    "edge.cdn.test.",
+                    std::iter::once(cname("edge.cdn.test.", 60, "c0.test."))
+                        .chain((0..10).map(|i| {
+                            cname(&format!("c{i}.test."), 60, &format!("c{}.test.", i + 1))
+                        }))
+                        .collect(),
+                    |_| {},
+                ),
+            ),
+        ];
+    for (what, bytes) in cases {
+        let err = validate(&bytes, &target, RecordType::A).unwrap_err();
+        match (what, &err) {
+            ("garbage", Rejected::Malformed(_))
+            | ("wrong id" | "a query" | "wrong question", Rejected::Mismatch(_))
+            | ("truncated", Rejected::Truncated)
+            | ("servfail" | "refused", Rejected::Rcode(_))
+            | ("loop" | "too deep", Rejected::Chain(_)) => {}
+            _ => panic!("{what}: {err:?}"),
+        }
+    }
+}
+
+/// Upstreams for resolver tests: each URL answers after a delay, or fails, and calls are counted.
+struct Scripted {
+    behaviour: Mutex<Vec<(String, Result<(u64, Vec<u8>), String>)>>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl Scripted {
+    fn new(behaviour: Vec<(&str, Result<(u64, Vec<u8>), String>)>) -> Self {
+        Scripted {
+            behaviour: Mutex::new(
+                behaviour
+                    .into_iter()
+                    .map(|(u, b)| (u.to_string(), b))
+                    .collect(),
+            ),
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+    fn set(&self, url: &str, b: Result<(u64, Vec<u8>), String>) {
+        for entry in self.behaviour.lock().unwrap().iter_mut() {
+            if entry.0 == url {
+                entry.1 = b.clone();
+            }
+        }
+    }
+    fn calls(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+}
+
+impl Upstream for &Scripted {
+    async fn exchange(&self, url: &str, _: &[u8], _: u32) -> Result<Vec<u8>, String> {
+        self.calls.lock().unwrap().push(url.to_string());
+        let b = self
+            .behaviour
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(u, _)| u == url)
+            .map(|(_, b)| b.clone());
+        match b.expect("a scripted url") {
+            Ok((delay, bytes)) => {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                Ok(bytes)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+struct Tokio;
+impl Timer for Tokio {
+    async fn sleep(&self, ms: u32) {
+        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+    }
+}
+
+fn answer(ip: &str, ttl: u32) -> Vec<u8> {
+    response("edge.cdn.test.", vec![a("edge.cdn.test.", ttl, ip)], |_| {})
+}
+
+fn policy(urls: &[&str]) -> UpstreamPolicy {
+    UpstreamPolicy {
+        upstreams: urls.iter().map(|u| u.to_string()).collect(),
+        ..UpstreamPolicy::default()
+    }
+}
+
+fn ips(f: &Flattened) -> Vec<String> {
+    match &f.outcome {
+        Outcome::Records { rdatas, .. } => rdatas.iter().map(|r| r.to_string()).collect(),
+        Outcome::Failed { reason } => vec![format!("failed: {reason}")],
+    }
+}
+
+fn ttl(f: &Flattened) -> u32 {
+    match &f.outcome {
+        Outcome::Records { ttl, .. } => *ttl,
+        Outcome::Failed { .. } => 0,
+    }
+}
+
+#[tokio::test]
+async fn caches_refreshes_ahead_serves_stale_and_fails_by_policy() {
+    let up = Scripted::new(vec![("http://one", Ok((0, answer("192.0.2.1", 300))))]);
+    let r = Resolver::new(
+        &up,
+        MemoryAliasCache::new(100),
+        Tokio,
+        policy(&["http://one"]),
+    );
+    let target = name("edge.cdn.test.");
+    let t0 = 1_000_000_000;
+
+    let first = r.flatten(&target, RecordType::A, 3600, t0).await;
+    assert_eq!(
+        (first.source, ips(&first), ttl(&first)),
+        (Source::Upstream, vec!["192.0.2.1".into()], 300)
+    );
+    // A cache hit makes no upstream call, and the TTL counts down, capped by the ALIAS TTL.
+    let hit = r.flatten(&target, RecordType::A, 120, t0 + 100_000).await;
+    assert_eq!(
+        (hit.source, ttl(&hit), hit.refresh),
+        (Source::Memory, 120, false)
+    );
+    assert_eq!(up.calls(), 1);
+    // In the last 10 % of the TTL the answer still comes from cache, flagged for refresh.
+    let late = r.flatten(&target, RecordType::A, 3600, t0 + 275_000).await;
+    assert_eq!((late.source, late.refresh), (Source::Memory, true));
+    assert_eq!(ttl(&late), 30, "25 s left, raised to the 30 s floor");
+
+    // Expired and the upstream is down: stale data, TTL 30, EDE 3.
+    up.set("http://one", Err("connection refused".into()));
+    let stale = r.flatten(&target, RecordType::A, 3600, t0 + 400_000).await;
+    assert_eq!(
+        (stale.source, ips(&stale), ttl(&stale)),
+        (Source::Stale, vec!["192.0.2.1".into()], 30)
+    );
+    let ede = stale.ede.unwrap();
+    assert_eq!(ede.code, crate::answer::Ede::STALE_ANSWER);
+    assert!(ede.text.contains("connection refused"), "{}", ede.text);
+    // Past the stale window (1 day): failure, for the policy to decide.
+    let gone = r
+        .flatten(&target, RecordType::A, 3600, t0 + 300_000 + 86_400_000)
+        .await;
+    assert!(matches!(gone.outcome, Outcome::Failed { .. }));
+    // The failed upstream did not poison the cache: the last good copy is still there.
+    let kept = r
+        .cache
+        .peek(&AliasKey::new(&target, RecordType::A))
+        .unwrap();
+    assert_eq!(kept.addresses, vec!["192.0.2.1".parse::<IpAddr>().unwrap()]);
+}
+
+#[tokio::test]
+async fn hedging_answers_from_the_second_upstream_when_the_first_is_black_holed() {
+    let up = Scripted::new(vec![
+        ("http://blackhole", Ok((10_000, answer("192.0.2.66", 60)))),
+        ("http://good", Ok((5, answer("192.0.2.2", 60)))),
+    ]);
+    let r = Resolver::new(
+        &up,
+        MemoryAliasCache::new(10),
+        Tokio,
+        policy(&["http://blackhole", "http://good"]),
+    );
+    let started = Instant::now();
+    let f = r
+        .flatten(&name("edge.cdn.test."), RecordType::A, 300, 0)
+        .await;
+    let took = started.elapsed();
+    assert_eq!(ips(&f), vec!["192.0.2.2".to_string()]);
+    assert_eq!(f.upstream.as_deref(), Some("http://good"));
+    // The hedge starts at 100 ms; allow for scheduler noise but not for the 500 ms deadline.
+    assert!(
+        took >= Duration::from_millis(100) && took < Duration::from_millis(450),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_attempt_moves_on_at_once_and_all_failures_are_reported() {
+    let garbage = response("evil.test.", vec![], |_| {});
+    let up = Scripted::new(vec![
+        ("http://bad", Ok((0, garbage))),
+        ("http://slow", Ok((10_000, answer("192.0.2.3", 60)))),
+    ]);
+    let r = Resolver::new(
+        &up,
+        MemoryAliasCache::new(10),
+        Tokio,
+        policy(&["http://bad", "http://slow"]),
+    );
+    let started = Instant::now();
+    let f = r
+        .flatten(&name("edge.cdn.test."), RecordType::A, 300, 0)
+        .await;
+    let took = started.elapsed();
+    let Outcome::Failed { reason } = f.outcome else {
+        panic!("{f:?}")
+    };
+    assert!(
+        reason.contains("http://bad: not the answer")
+            && reason.contains("http://slow: no answer within 500 ms"),
+        "{reason}"
+    );
+    // Attempt 2 started right after attempt 1 failed, and ran into its 500 ms deadline.
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_millis(900),
+        "{took:?}"
+    );
+    assert_eq!(up.calls(), 2);
+}
