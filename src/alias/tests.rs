@@ -182,14 +182,17 @@ fn every_bad_answer_is_rejected() {
     }
 }
 
+/// What a scripted upstream does: answer these bytes after this many ms, or fail.
+type Behaviour = Result<(u64, Vec<u8>), String>;
+
 /// Upstreams for resolver tests: each URL answers after a delay, or fails, and calls are counted.
 struct Scripted {
-    behaviour: Mutex<Vec<(String, Result<(u64, Vec<u8>), String>)>>,
+    behaviour: Mutex<Vec<(String, Behaviour)>>,
     calls: Mutex<Vec<String>>,
 }
 
 impl Scripted {
-    fn new(behaviour: Vec<(&str, Result<(u64, Vec<u8>), String>)>) -> Self {
+    fn new(behaviour: Vec<(&str, Behaviour)>) -> Self {
         Scripted {
             behaviour: Mutex::new(
                 behaviour
@@ -200,7 +203,7 @@ impl Scripted {
             calls: Mutex::new(Vec::new()),
         }
     }
-    fn set(&self, url: &str, b: Result<(u64, Vec<u8>), String>) {
+    fn set(&self, url: &str, b: Behaviour) {
         for entry in self.behaviour.lock().unwrap().iter_mut() {
             if entry.0 == url {
                 entry.1 = b.clone();
