@@ -63,14 +63,15 @@ impl CachedRrset {
         (self.expires_ms().saturating_sub(now_ms) / 1000) as u32
     }
 
-    /// Still fresh at `now_ms` (at least one second left).
+    /// Still fresh at `now_ms`.
     pub fn is_fresh(&self, now_ms: u64) -> bool {
-        self.remaining(now_ms) >= 1
+        now_ms < self.expires_ms()
     }
 
     /// Fresh, but with less than `percent` of its TTL left: answer from it and refresh.
     pub fn wants_refresh(&self, now_ms: u64, percent: u32) -> bool {
-        u64::from(self.remaining(now_ms)) * 100 < u64::from(self.ttl) * u64::from(percent)
+        self.expires_ms().saturating_sub(now_ms) * 100
+            < u64::from(self.ttl) * 1000 * u64::from(percent)
     }
 
     /// Usable as a stale answer at `now_ms`: expired less than `window_s` ago (RFC 8767 §4).

@@ -62,6 +62,9 @@ pub struct Served {
     pub response: HttpResponse,
     /// The log line.
     pub log: RequestLog,
+    /// Flattened sets served from a cache entry near expiry: (target, type) to re-resolve in the
+    /// background (refresh ahead).
+    pub refresh: Vec<(hickory_proto::rr::Name, hickory_proto::rr::RecordType)>,
 }
 
 /// Answers one DoH request. `clock_ms` reads the shell's clock (for `Server-Timing` and the
@@ -86,6 +89,7 @@ where
         path: req.path.to_string(),
         ..RequestLog::default()
     };
+    let mut refresh = Vec::new();
     let (mut response, failure) = match parse_request(req, limits) {
         Err(e) => (error_response(&e), Some(e)),
         Ok(DohRequest::Preflight) => (preflight_response(), None),
@@ -94,6 +98,7 @@ where
             match responder.respond(&query, Transport::Https, now_ms).await {
                 Some(answer) => {
                     note(&mut log, &answer);
+                    refresh = refresh_of(&answer);
                     let body = answer.framed.bytes.clone();
                     (
                         dns_response(&answer, body, false, clock_ms() - started),
@@ -116,6 +121,7 @@ where
             match answer {
                 Some(answer) => {
                     note(&mut log, &answer);
+                    refresh = refresh_of(&answer);
                     let body = json_body(&answer.framed.bytes);
                     (
                         dns_response(&answer, body, true, clock_ms() - started),
@@ -138,7 +144,21 @@ where
     log.status = response.status;
     log.error = failure.map(|e| e.reason);
     log.ms = ((clock_ms() - started) * 1000.0).round() / 1000.0;
-    Served { response, log }
+    Served {
+        response,
+        log,
+        refresh,
+    }
+}
+
+fn refresh_of(answer: &Response) -> Vec<(hickory_proto::rr::Name, hickory_proto::rr::RecordType)> {
+    answer
+        .info
+        .alias
+        .iter()
+        .filter(|a| a.refresh)
+        .map(|a| (a.target.clone(), a.rtype))
+        .collect()
 }
 
 fn note(log: &mut RequestLog, answer: &Response) {

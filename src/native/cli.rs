@@ -11,6 +11,7 @@ use super::check::check_files;
 use super::push::{PushArgs, run_push};
 use super::server::{ServeOptions, serve};
 use super::tcp::TcpLimits;
+use crate::alias::UpstreamPolicy;
 use crate::alias::policy::FailurePolicy;
 use crate::respond::ResponderConfig;
 
@@ -61,6 +62,21 @@ struct ServeArgs {
     /// The lowest TTL given to flattened ALIAS records, in seconds.
     #[arg(long, default_value_t = 30)]
     alias_ttl_floor: u32,
+    /// A DoH URL (http://) that resolves ALIAS targets outside our zones; repeat for more.
+    #[arg(long = "upstream", value_name = "URL")]
+    upstreams: Vec<String>,
+    /// The deadline of one upstream attempt, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    attempt_timeout_ms: u32,
+    /// Attempts per resolution, each on the next upstream.
+    #[arg(long, default_value_t = 2)]
+    attempts: u32,
+    /// Start the next attempt after this many milliseconds without an answer.
+    #[arg(long, default_value_t = 100)]
+    hedge_after_ms: u32,
+    /// How long expired ALIAS data may still be served when upstreams fail, in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    stale_window: u32,
 }
 
 #[derive(clap::Args, Debug)]
@@ -113,6 +129,15 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             alias_ttl_floor: args.alias_ttl_floor,
         },
         tcp: TcpLimits::default(),
+        upstreams: UpstreamPolicy {
+            upstreams: args.upstreams,
+            attempt_timeout_ms: args.attempt_timeout_ms,
+            attempts: args.attempts,
+            hedge_after_ms: args.hedge_after_ms,
+            stale_window_seconds: args.stale_window,
+            ttl_floor: args.alias_ttl_floor,
+            ..UpstreamPolicy::default()
+        },
         doh: args.doh,
         doh_path: args.doh_path,
         log_requests: args.log_requests,

@@ -15,7 +15,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use super::file_store::FileStore;
-use super::{NativeResponder, log, now_ms};
+use super::{NativeResponder, log, now_ms, refresh_targets};
 use crate::doh::{HttpRequest, Limits, MAX_BODY, serve_doh};
 
 /// What the DoH listener shares between connections.
@@ -81,6 +81,7 @@ async fn handle(
     if state.log_requests {
         log(served.log.to_json());
     }
+    refresh_targets(&state.responder, served.refresh);
     let mut response = Response::new(Full::new(Bytes::from(served.response.body)));
     *response.status_mut() =
         StatusCode::from_u16(served.response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

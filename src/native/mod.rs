@@ -12,17 +12,51 @@ pub mod server;
 pub mod service;
 pub mod tcp;
 pub mod udp;
+pub mod upstream;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::alias::NoUpstreams;
-use crate::respond::Responder;
+use crate::alias::{MemoryAliasCache, Resolver};
+use crate::respond::{Responder, Response};
 
 pub use file_store::FileStore;
+use upstream::{HttpUpstream, TokioTimer};
+
+/// The ALIAS resolver of the native server: hyper upstreams, a memory cache, tokio's timer.
+pub type NativeResolver = Resolver<HttpUpstream, MemoryAliasCache, TokioTimer>;
 
 /// The responder the native server runs.
-pub type NativeResponder = Responder<Arc<FileStore>, NoUpstreams>;
+pub type NativeResponder = Responder<Arc<FileStore>, NativeResolver>;
+
+/// Refresh ahead (DESIGN §3): re-resolves, in the background, every flattened set `response`
+/// served from a cache entry near expiry, so steady traffic never waits on an upstream.
+pub fn refresh_ahead(responder: &Arc<NativeResponder>, response: &Response) {
+    refresh_targets(
+        responder,
+        response
+            .info
+            .alias
+            .iter()
+            .filter(|a| a.refresh)
+            .map(|a| (a.target.clone(), a.rtype)),
+    );
+}
+
+/// Re-resolves each (target, type) in the background.
+pub fn refresh_targets(
+    responder: &Arc<NativeResponder>,
+    targets: impl IntoIterator<Item = (hickory_proto::rr::Name, hickory_proto::rr::RecordType)>,
+) {
+    for (target, rtype) in targets {
+        let responder = responder.clone();
+        tokio::spawn(async move {
+            if let Err(e) = responder.flattener.refresh(&target, rtype, now_ms()).await {
+                log(format!("refresh ahead of {target} {rtype} failed: {e}"));
+            }
+        });
+    }
+}
 
 /// Milliseconds since the Unix epoch: the clock the shell passes into the core.
 pub fn now_ms() -> u64 {

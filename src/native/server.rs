@@ -14,10 +14,14 @@ use super::http::{DohState, serve_http};
 use super::service::Service;
 use super::tcp::{TcpLimits, serve_tcp};
 use super::udp::serve_udp;
+use super::upstream::{HttpUpstream, TokioTimer};
 use super::{NativeResponder, log};
-use crate::alias::NoUpstreams;
+use crate::alias::{MemoryAliasCache, Resolver, UpstreamPolicy};
 use crate::doh::Limits;
 use crate::respond::{Responder, ResponderConfig};
+
+/// How many flattened RRsets the native server keeps in memory.
+pub const ALIAS_CACHE_ENTRIES: usize = 100_000;
 
 /// What `flatapex serve` was asked to do.
 #[derive(Clone, Debug)]
@@ -30,6 +34,8 @@ pub struct ServeOptions {
     pub watch: bool,
     /// Responder settings.
     pub config: ResponderConfig,
+    /// How ALIAS targets outside our zones are resolved.
+    pub upstreams: UpstreamPolicy,
     /// TCP limits.
     pub tcp: TcpLimits,
     /// Where to serve DoH over plain HTTP/1.1 and h2c, if anywhere.
@@ -55,7 +61,12 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
     log_report(&report, "loaded");
     let responder: Arc<NativeResponder> = Arc::new(Responder::new(
         store.clone(),
-        NoUpstreams,
+        Resolver::new(
+            HttpUpstream::default(),
+            MemoryAliasCache::new(ALIAS_CACHE_ENTRIES),
+            TokioTimer,
+            options.upstreams.clone(),
+        ),
         options.config.clone(),
     ));
     let service = Arc::new(Service::new(responder.clone(), store.clone()));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::file_store::FileStore;
 use super::response_cache::ResponseCache;
-use super::{NativeResponder, now_ms};
+use super::{NativeResponder, now_ms, refresh_ahead};
 use crate::message::Transport;
 
 /// The per-query service shared by the UDP and TCP listeners.
@@ -43,6 +43,7 @@ impl Service {
     pub async fn respond(&self, transport: Transport, query: &[u8]) -> Option<Vec<u8>> {
         let generation = self.store.generation();
         let response = self.responder.respond(query, transport, now_ms()).await?;
+        refresh_ahead(&self.responder, &response);
         self.cache.keep(transport, query, generation, &response);
         Some(response.framed.bytes)
     }
