@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::alias::UpstreamPolicy;
 use crate::alias::policy::FailurePolicy;
 use crate::doh::Limits;
 use crate::kv::KvSettings;
@@ -22,6 +23,18 @@ pub struct Settings {
     pub alias_failure: FailurePolicy,
     /// The lowest TTL of flattened ALIAS records, in seconds (default 30).
     pub alias_ttl_floor: u32,
+    /// DoH URLs that resolve ALIAS targets outside our zones (default none: such ALIAS fail).
+    pub upstreams: Vec<String>,
+    /// The deadline of one upstream attempt, in milliseconds (default 500).
+    pub attempt_timeout_ms: u32,
+    /// Attempts per resolution, each on the next upstream (default 2).
+    pub attempts: u32,
+    /// Start the next attempt after this long without an answer, in milliseconds (default 100).
+    pub hedge_after_ms: u32,
+    /// How long expired ALIAS data may be served when upstreams fail, in seconds (default 1 day).
+    pub stale_window_seconds: u32,
+    /// Upstream fetches allowed per client request (default 20; Workers allow 50 on free).
+    pub max_upstream_fetches: u32,
 }
 
 impl Default for Settings {
@@ -32,6 +45,12 @@ impl Default for Settings {
             zone_memory_mib: 48,
             alias_failure: FailurePolicy::Servfail,
             alias_ttl_floor: 30,
+            upstreams: Vec::new(),
+            attempt_timeout_ms: 500,
+            attempts: 2,
+            hedge_after_ms: 100,
+            stale_window_seconds: 86_400,
+            max_upstream_fetches: 20,
         }
     }
 }
@@ -52,6 +71,20 @@ impl Settings {
                 self.doh_path
             ));
         }
+        if let Some(bad) = self
+            .upstreams
+            .iter()
+            .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+        {
+            return Err(format!(
+                "FLATAPEX settings: upstream {bad:?} is not an http(s) URL"
+            ));
+        }
+        if self.attempts == 0 || self.attempt_timeout_ms == 0 {
+            return Err(
+                "FLATAPEX settings: attempts and attempt_timeout_ms must be above 0".into(),
+            );
+        }
         if self.zone_memory_mib == 0 {
             return Err("FLATAPEX settings: zone_memory_mib must be at least 1".into());
         }
@@ -71,6 +104,19 @@ impl Settings {
         KvSettings {
             recheck_ms: self.zone_recheck_seconds * 1000,
             budget_bytes: self.zone_memory_mib * 1024 * 1024,
+        }
+    }
+
+    /// How ALIAS targets are resolved.
+    pub fn upstream_policy(&self) -> UpstreamPolicy {
+        UpstreamPolicy {
+            upstreams: self.upstreams.clone(),
+            attempt_timeout_ms: self.attempt_timeout_ms,
+            attempts: self.attempts,
+            hedge_after_ms: self.hedge_after_ms,
+            stale_window_seconds: self.stale_window_seconds,
+            ttl_floor: self.alias_ttl_floor,
+            ..UpstreamPolicy::default()
         }
     }
 
@@ -99,5 +145,14 @@ mod tests {
         let bad = Settings::from_json(r#"{"alias_failure": "drop"}"#).unwrap_err();
         assert!(bad.contains("drop"), "{bad}");
         assert!(Settings::from_json(r#"{"doh_path": "dns"}"#).is_err());
+        let up =
+            Settings::from_json(r#"{"upstreams": ["https://1.1.1.1/dns-query"], "attempts": 3}"#)
+                .unwrap()
+                .upstream_policy();
+        assert_eq!(
+            (up.upstreams.len(), up.attempts, up.attempt_timeout_ms),
+            (1, 3, 500)
+        );
+        assert!(Settings::from_json(r#"{"upstreams": ["1.1.1.1"]}"#).is_err());
     }
 }

@@ -14,34 +14,7 @@ use hickory_proto::op::{Edns, Message, Query, ResponseCode};
 use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{Name, RecordType};
 
-const ZONE: &str = "\
-$ORIGIN alias.test.
-$TTL 3600
-@         SOA   ns1 hostmaster 1 3600 600 86400 60
-@         NS    ns1
-ns1       A     192.0.2.53
-@         600 ALIAS plain.cdn.fake.
-www       CNAME @
-explicit  A     192.0.2.77
-explicit  ALIAS explicit.cdn.fake.
-chain     ALIAS chain.cdn.fake.
-slow200   ALIAS slow200.cdn.fake.
-slow2000  ALIAS slow2000.cdn.fake.
-blackhole ALIAS blackhole.cdn.fake.
-servfail  ALIAS servfail.cdn.fake.
-nxdomain  ALIAS nxdomain.cdn.fake.
-nodata    ALIAS nodata.cdn.fake.
-garbage   ALIAS garbage.cdn.fake.
-wrongid   ALIAS wrongid.cdn.fake.
-wrongq    ALIAS wrongq.cdn.fake.
-poison    ALIAS poison.cdn.fake.
-loop      ALIAS loop.cdn.fake.
-http500   ALIAS http500.cdn.fake.
-ctype     ALIAS ctype.cdn.fake.
-huge      ALIAS huge.cdn.fake.
-flaky     ALIAS flaky.cdn.fake.
-refresh   ALIAS refresh.cdn.fake.
-";
+const ZONE: &str = include_str!("zones/alias.test.zone");
 
 fn query(name: &str, qtype: RecordType) -> Vec<u8> {
     let mut m = Message::query();

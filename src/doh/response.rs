@@ -38,8 +38,8 @@ pub fn cache_control(info: &ResponseInfo) -> String {
     }
 }
 
-/// The `flatapex-alias` header: `owner=target; source=<memory|cache|upstream|stale|local>`, one
-/// entry per flattened type, comma-separated.
+/// The `flatapex-alias` header (DESIGN §3): `<name> -> <target>; type=A; source=<memory|cache|
+/// upstream|stale|local>[; upstream=<url>]`, one entry per flattened type, comma-separated.
 pub fn alias_header(info: &ResponseInfo) -> Option<String> {
     if info.alias.is_empty() {
         return None;
@@ -47,7 +47,20 @@ pub fn alias_header(info: &ResponseInfo) -> Option<String> {
     Some(
         info.alias
             .iter()
-            .map(|a| format!("{}={}; source={}", a.owner, a.target, a.source.as_str()))
+            .map(|a| {
+                let mut entry = format!(
+                    "{} -> {}; type={}; source={}",
+                    a.owner,
+                    a.target,
+                    a.rtype,
+                    a.source.as_str()
+                );
+                if let Some(url) = &a.upstream {
+                    entry.push_str("; upstream=");
+                    entry.push_str(url);
+                }
+                entry
+            })
             .collect::<Vec<_>>()
             .join(", "),
     )

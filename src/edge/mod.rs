@@ -5,6 +5,7 @@
 //! Per isolate it keeps the settings (read once from the `FLATAPEX` var) and the [`KvZones`]
 //! cache, so a warm query costs no KV read at all.
 
+mod alias;
 mod kv_backend;
 
 use std::sync::OnceLock;
@@ -12,12 +13,13 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use worker::{Context, Date, Env, Request, Response, Result, console_error, console_log, event};
 
-use crate::alias::NoUpstreams;
+use crate::alias::{MemoryAliasCache, Resolver};
 use crate::doh::{HttpRequest, HttpResponse, serve_doh};
 use crate::kv::{KvZones, ZoneStatus};
 use crate::respond::Responder;
 use crate::settings::Settings;
 
+use alias::{EdgeAliasCache, FetchUpstream, WorkerTimer};
 use kv_backend::WorkersKv;
 
 /// The KV namespace binding that holds the zones (`[[kv_namespaces]]` in `wrangler.toml`).
@@ -26,7 +28,11 @@ pub const ZONES_BINDING: &str = "ZONES";
 struct Isolate {
     settings: Settings,
     zones: KvZones,
+    aliases: MemoryAliasCache,
 }
+
+/// Flattened RRsets kept in isolate memory.
+const ALIAS_MEMORY_ENTRIES: usize = 10_000;
 
 static ISOLATE: OnceLock<std::result::Result<Isolate, String>> = OnceLock::new();
 
@@ -38,6 +44,7 @@ fn isolate(env: &Env) -> &'static std::result::Result<Isolate, String> {
         };
         Ok(Isolate {
             zones: KvZones::new(settings.kv()),
+            aliases: MemoryAliasCache::new(ALIAS_MEMORY_ENTRIES),
             settings,
         })
     })
@@ -50,8 +57,28 @@ struct Health<'a> {
     zones: &'a [ZoneStatus],
 }
 
+/// The ALIAS resolver for one request (or one background refresh).
+fn resolver(
+    isolate: &'static Isolate,
+    env: &Env,
+    base_url: String,
+) -> Resolver<FetchUpstream, EdgeAliasCache, WorkerTimer> {
+    let settings = &isolate.settings;
+    Resolver::new(
+        FetchUpstream::new(settings.max_upstream_fetches),
+        EdgeAliasCache {
+            memory: &isolate.aliases,
+            base_url,
+            kv: env.kv(ZONES_BINDING).ok(),
+            keep_seconds: settings.stale_window_seconds,
+        },
+        WorkerTimer,
+        settings.upstream_policy(),
+    )
+}
+
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let isolate = match isolate(&env) {
         Ok(isolate) => isolate,
         Err(e) => {
@@ -86,7 +113,16 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     let now_ms = Date::now().as_millis();
     let store = isolate.zones.with(&kv, now_ms);
-    let responder = Responder::new(store, NoUpstreams, isolate.settings.responder());
+    let alias_base = format!(
+        "{}://{}/__flatapex/alias/",
+        url.scheme(),
+        url.host_str().unwrap_or("flatapex.invalid")
+    );
+    let responder = Responder::new(
+        store,
+        resolver(isolate, &env, alias_base.clone()),
+        isolate.settings.responder(),
+    );
     let health = || {
         let zones = isolate.zones.status();
         serde_json::to_vec_pretty(&Health {
@@ -106,6 +142,21 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         &health,
     )
     .await;
+    // Refresh ahead (DESIGN §3): answered from cache already; re-resolve after the response.
+    if !served.refresh.is_empty() {
+        let env = env.clone();
+        let targets = served.refresh.clone();
+        ctx.wait_until(async move {
+            let resolver = resolver(isolate, &env, alias_base);
+            for (target, rtype) in targets {
+                let result = resolver.refresh(&target, rtype, Date::now().as_millis()).await;
+                console_log!(
+                    "{}",
+                    serde_json::json!({ "event": format!("refresh ahead of {target} {rtype}: {}", match result { Ok(_) => "ok".to_string(), Err(e) => e }) })
+                );
+            }
+        });
+    }
     for event in isolate.zones.take_events() {
         console_log!("{}", serde_json::json!({ "event": event }));
     }

@@ -15,7 +15,13 @@
 //! | `chain` | a two-CNAME chain with TTLs 300 and 40 to the addresses |
 //! | `http500`, `ctype`, `huge` | HTTP 500, `text/plain`, a 70,000-byte body |
 //! | `flaky` | the answer while [`FakeUpstream::set_down`] is false, else HTTP 503 |
+//! | any name under `example.net.` | SERVFAIL (the battery's external target fails either way) |
+//! | `hedge` | on the path `/hole/dns-query` never answers; elsewhere the answer |
 //! | anything else | the answer: [`FakeUpstream::set_addresses`], TTL 300 by default |
+//!
+//! Run standalone (`cargo run --example fake_upstream -- PORT`, for `wrangler dev` tests) it is
+//! controlled over HTTP: `GET /control/hits` (JSON list of `name TYPE`), `POST
+//! /control/down?on=1`, `POST /control/addresses?v4=A,B&v6=C&ttl=N`.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -53,6 +59,11 @@ pub struct FakeUpstream {
 impl FakeUpstream {
     /// Starts on a free loopback port, answering 192.0.2.10 and 2001:db8::10 by default.
     pub fn start() -> FakeUpstream {
+        FakeUpstream::start_on(0)
+    }
+
+    /// Starts on `port` of 127.0.0.1 (0: any free port).
+    pub fn start_on(port: u16) -> FakeUpstream {
         let state = Arc::new(State {
             v4: Mutex::new(vec!["192.0.2.10".into()]),
             v6: Mutex::new(vec!["2001:db8::10".into()]),
@@ -69,7 +80,9 @@ impl FakeUpstream {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 loop {
                     tokio::select! {
@@ -131,10 +144,59 @@ fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>
     r
 }
 
+fn control(state: &State, path: &str, query: &str) -> Response<Full<Bytes>> {
+    let params: Vec<(String, String)> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    match path {
+        "/control/hits" => {
+            let hits = state.hits.lock().unwrap().clone();
+            reply(200, "application/json", serde_json::to_vec(&hits).unwrap())
+        }
+        "/control/down" => {
+            state
+                .down
+                .store(param("on").as_deref() == Some("1"), Ordering::Relaxed);
+            reply(200, "text/plain", b"ok".to_vec())
+        }
+        "/control/addresses" => {
+            let list = |name: &str| -> Vec<String> {
+                param(name)
+                    .map(|v| {
+                        v.split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            *state.v4.lock().unwrap() = list("v4");
+            *state.v6.lock().unwrap() = list("v6");
+            let ttl = param("ttl").and_then(|t| t.parse().ok()).unwrap_or(300);
+            state.ttl.store(ttl, Ordering::Relaxed);
+            reply(200, "text/plain", b"ok".to_vec())
+        }
+        _ => reply(404, "text/plain", b"no such control".to_vec()),
+    }
+}
+
 async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/control/") {
+        return Ok(control(&state, &path, req.uri().query().unwrap_or("")));
+    }
+    let hole = path.starts_with("/hole/");
     let body = req
         .into_body()
         .collect()
@@ -197,11 +259,16 @@ async fn handle(
         )),
     );
     let name = |s: &str| Name::from_ascii(s).unwrap();
+    let unresolvable = qname.to_ascii().to_ascii_lowercase().ends_with(".example.net.");
     match label.as_str() {
+        _ if unresolvable => m.metadata.response_code = ResponseCode::ServFail,
         l if l.starts_with("slow") => {
             let ms: u64 = l[4..].parse().unwrap_or(1000);
             tokio::time::sleep(Duration::from_millis(ms)).await;
             m.answers = addresses(&qname, ttl);
+        }
+        "hedge" if hole => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
         }
         "blackhole" => {
             tokio::time::sleep(Duration::from_secs(3600)).await;

@@ -1,0 +1,176 @@
+//! The edge's ALIAS ports (DESIGN §3): upstream DoH with `fetch`, aborted through an
+//! `AbortController` when an attempt loses or runs late; `Delay` as the timer; and the cache
+//! layers: isolate memory, then the Cache API, then the last-good copy in KV.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use js_sys::Uint8Array;
+use worker::kv::KvStore;
+use worker::{
+    AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response,
+};
+
+use crate::alias::{AliasCache, AliasKey, CachedRrset, MemoryAliasCache, Source, Timer, Upstream};
+use crate::doh::{DNS_MESSAGE, MAX_BODY};
+
+/// Upstream DoH through the Workers `fetch`, at most `budget` fetches per client request (the
+/// Workers subrequest limit is 50 on the free plan; the cache layers use some too).
+pub struct FetchUpstream {
+    used: Cell<u32>,
+    budget: u32,
+}
+
+impl FetchUpstream {
+    /// An upstream port allowed `budget` fetches.
+    pub fn new(budget: u32) -> Self {
+        FetchUpstream {
+            used: Cell::new(0),
+            budget,
+        }
+    }
+}
+
+/// Aborts the fetch when the attempt's future is dropped: a hedge loser, or past its deadline.
+struct AbortOnDrop(Option<AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
+impl Upstream for FetchUpstream {
+    async fn exchange(
+        &self,
+        url: &str,
+        query: &[u8],
+        _deadline_ms: u32,
+    ) -> Result<Vec<u8>, String> {
+        if self.used.get() >= self.budget {
+            return Err(format!("subrequest budget of {} used up", self.budget));
+        }
+        self.used.set(self.used.get() + 1);
+        let headers = Headers::new();
+        headers
+            .set("content-type", DNS_MESSAGE)
+            .map_err(|e| e.to_string())?;
+        headers
+            .set("accept", DNS_MESSAGE)
+            .map_err(|e| e.to_string())?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(Uint8Array::from(query).into()));
+        let request =
+            Request::new_with_init(url, &init).map_err(|e| format!("bad upstream URL: {e}"))?;
+        let guard = AbortOnDrop(Some(AbortController::default()));
+        let signal = guard.0.as_ref().map(|c| c.signal());
+        let Some(signal) = signal else {
+            return Err("no abort signal".into());
+        };
+        let mut response = Fetch::Request(request)
+            .send_with_signal(&signal)
+            .await
+            .map_err(|e| format!("fetch failed: {e}"))?;
+        let status = response.status_code();
+        if status != 200 {
+            return Err(format!("HTTP status {status}"));
+        }
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if !content_type.starts_with(DNS_MESSAGE) {
+            return Err(format!("content type {content_type:?}, not {DNS_MESSAGE}"));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("reading the body: {e}"))?;
+        if body.len() > MAX_BODY {
+            return Err(format!(
+                "reading the body: {} bytes is over {MAX_BODY}",
+                body.len()
+            ));
+        }
+        drop(guard); // completed: aborting now is a no-op
+        Ok(body)
+    }
+}
+
+/// `Delay` (a `setTimeout` promise) as the core's timer.
+pub struct WorkerTimer;
+
+impl Timer for WorkerTimer {
+    async fn sleep(&self, ms: u32) {
+        Delay::from(Duration::from_millis(u64::from(ms))).await;
+    }
+}
+
+/// The KV key of the last-good copy of a flattened set (written by the scheduled refresher).
+pub fn last_good_key(key: &AliasKey) -> String {
+    format!("flatapex/alias/{}", key.id())
+}
+
+/// The three cache layers. `put` writes memory and the Cache API; the KV layer is written by
+/// the scheduled refresher, not per request (KV writes are slow and limited).
+pub struct EdgeAliasCache {
+    /// The isolate's memory.
+    pub memory: &'static MemoryAliasCache,
+    /// Where Cache API entries live: `https://<worker host>/__flatapex/alias/`.
+    pub base_url: String,
+    /// The zones namespace, for last-good copies.
+    pub kv: Option<KvStore>,
+    /// How long entries stay in the Cache API past their TTL (the stale window).
+    pub keep_seconds: u32,
+}
+
+impl EdgeAliasCache {
+    fn url(&self, key: &AliasKey) -> String {
+        format!("{}{}", self.base_url, key.id())
+    }
+}
+
+impl AliasCache for EdgeAliasCache {
+    async fn get(&self, key: &AliasKey) -> Option<(CachedRrset, Source)> {
+        if let Some(entry) = self.memory.peek(key) {
+            return Some((entry, Source::Memory));
+        }
+        let cache = Cache::default();
+        if let Ok(Some(mut response)) = cache.get(self.url(key), false).await
+            && let Ok(bytes) = response.bytes().await
+            && let Ok(entry) = serde_json::from_slice::<CachedRrset>(&bytes)
+        {
+            self.memory.insert(key, &entry);
+            return Some((entry, Source::Cache));
+        }
+        let kv = self.kv.as_ref()?;
+        let bytes = kv.get(&last_good_key(key)).bytes().await.ok().flatten()?;
+        let entry: CachedRrset = serde_json::from_slice(&bytes).ok()?;
+        self.memory.insert(key, &entry);
+        Some((entry, Source::Cache))
+    }
+
+    async fn put(&self, key: &AliasKey, value: &CachedRrset) {
+        self.memory.insert(key, value);
+        let Ok(body) = serde_json::to_vec(value) else {
+            return;
+        };
+        let Ok(mut response) = Response::from_bytes(body) else {
+            return;
+        };
+        let keep = u64::from(value.ttl) + u64::from(self.keep_seconds);
+        let _ = response
+            .headers_mut()
+            .set("cache-control", &format!("s-maxage={keep}"));
+        let _ = response
+            .headers_mut()
+            .set("content-type", "application/json");
+        let _ = Cache::default().put(self.url(key), response).await;
+    }
+}

@@ -1,0 +1,222 @@
+//! ALIAS flattening through real workerd (`wrangler dev`): real `fetch` to the fake upstream
+//! (examples/fake_upstream.rs, started by scripts/e2e-edge), the Cache API, `wait_until`.
+//! The worker's upstreams are `<fake>/hole/dns-query` then `<fake>/dns-query`; the first
+//! black-holes only `hedge.cdn.fake`. Latency bounds allow for wrangler dev's own overhead.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod edge;
+
+use std::time::{Duration, Instant};
+
+use edge::*;
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::RecordType;
+use hickory_proto::rr::rdata::opt::EdnsOption;
+
+fn fake(path: &str) -> String {
+    format!("{}{path}", env("FLATAPEX_FAKE_UPSTREAM"))
+}
+
+fn hits(label: &str) -> usize {
+    let all: Vec<String> = client()
+        .get(fake("/control/hits"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    all.iter().filter(|h| h.starts_with(label)).count()
+}
+
+fn control(path: &str) {
+    assert_eq!(client().post(fake(path)).send().unwrap().status(), 200);
+}
+
+struct Flat {
+    message: Message,
+    alias: String,
+    took: Duration,
+}
+
+impl Flat {
+    fn addresses(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .message
+            .answers
+            .iter()
+            .filter_map(|r| r.data.ip_addr().map(|ip| ip.to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+    fn ttl(&self) -> u32 {
+        self.message
+            .answers
+            .iter()
+            .map(|r| r.ttl)
+            .min()
+            .unwrap_or(0)
+    }
+    fn rcode(&self) -> ResponseCode {
+        self.message.metadata.response_code
+    }
+    fn ede(&self) -> Option<(u16, String)> {
+        self.message
+            .edns
+            .as_ref()?
+            .options()
+            .options
+            .iter()
+            .find_map(|(_, o)| match o {
+                EdnsOption::Unknown(15, d) => Some((
+                    u16::from_be_bytes([d[0], d[1]]),
+                    String::from_utf8_lossy(&d[2..]).into(),
+                )),
+                _ => None,
+            })
+    }
+}
+
+fn ask(name: &str, qtype: RecordType) -> Flat {
+    let started = Instant::now();
+    let response = post(query_edns(name, qtype));
+    let took = started.elapsed();
+    let alias = header(&response, "flatapex-alias");
+    Flat {
+        message: message(response),
+        alias,
+        took,
+    }
+}
+
+#[test]
+#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+fn flattening_caching_and_the_fault_matrix_in_workerd() {
+    let ok = vec!["192.0.2.10".to_string()];
+    let plain = ask("alias.test.", RecordType::A);
+    assert_eq!(
+        (plain.rcode(), plain.addresses(), plain.ttl()),
+        (ResponseCode::NoError, ok.clone(), 300)
+    );
+    assert!(
+        plain
+            .alias
+            .contains("alias.test. -> plain.cdn.fake.; type=A; source=upstream"),
+        "{}",
+        plain.alias
+    );
+    // A cache hit makes no upstream fetch, counted at the fake upstream.
+    let again = ask("www.alias.test.", RecordType::A);
+    assert_eq!(again.addresses(), ok);
+    assert!(again.alias.contains("source=memory"), "{}", again.alias);
+    assert_eq!(hits("plain.cdn.fake. A"), 1);
+    // The JSON API shows the flattened answer.
+    let json: serde_json::Value = client()
+        .get(url(
+            "/dns-query?name=alias.test&type=A&ct=application/dns-json",
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(json["Answer"][0]["data"], "192.0.2.10", "{json}");
+
+    let chain = ask("chain.alias.test.", RecordType::A);
+    assert_eq!((chain.addresses(), chain.ttl()), (ok.clone(), 40));
+
+    for name in ["slow2000", "blackhole"] {
+        let a = ask(&format!("{name}.alias.test."), RecordType::A);
+        assert_eq!(a.rcode(), ResponseCode::ServFail, "{name}");
+        assert_eq!(a.ede().unwrap().0, 22, "{name}");
+        assert!(
+            a.took >= Duration::from_millis(550) && a.took < Duration::from_millis(1300),
+            "{name}: {:?}",
+            a.took
+        );
+    }
+    for (name, why) in [
+        ("servfail", "upstream answered Server Failure"),
+        ("garbage", "not a DNS message"),
+        ("wrongid", "not the answer to our query"),
+        ("wrongq", "not the answer to our query"),
+        ("loop", "CNAME loop"),
+        ("http500", "HTTP status 500"),
+        ("ctype", "content type"),
+        ("huge", "over 65535"),
+    ] {
+        let a = ask(&format!("{name}.alias.test."), RecordType::A);
+        assert_eq!(a.rcode(), ResponseCode::ServFail, "{name}");
+        let (code, text) = a.ede().unwrap();
+        assert_eq!(code, 22, "{name}");
+        assert!(text.contains(why), "{name}: {text}");
+        assert!(a.took < Duration::from_millis(700), "{name}: {:?}", a.took);
+        assert_eq!(hits(&format!("{name}.")), 2, "{name}: two attempts");
+    }
+    for name in ["nxdomain", "nodata"] {
+        let a = ask(&format!("{name}.alias.test."), RecordType::A);
+        assert_eq!(a.rcode(), ResponseCode::NoError, "{name}");
+        assert!(a.message.answers.is_empty(), "{name}");
+        assert_eq!(a.message.authorities[0].ttl, 60, "{name}");
+    }
+    let poison = ask("poison.alias.test.", RecordType::A);
+    assert_eq!(poison.addresses(), ok);
+    assert!(!format!("{:?}", poison.message).contains("203.0.113"));
+    assert_eq!(
+        ask("victim.alias.test.", RecordType::A).rcode(),
+        ResponseCode::NXDomain
+    );
+}
+
+#[test]
+#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+fn hedging_in_workerd_answers_from_the_second_upstream() {
+    let a = ask("hedge.alias.test.", RecordType::A);
+    assert_eq!(a.addresses(), vec!["192.0.2.10".to_string()]);
+    assert!(
+        a.alias.contains("source=upstream; upstream=http://"),
+        "{}",
+        a.alias
+    );
+    assert!(
+        !a.alias.contains("/hole/"),
+        "the black hole lost: {}",
+        a.alias
+    );
+    assert!(
+        a.took >= Duration::from_millis(95) && a.took < Duration::from_millis(700),
+        "{:?}",
+        a.took
+    );
+}
+
+#[test]
+#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+fn refresh_ahead_then_stale_when_the_upstream_dies() {
+    // The suite's settings have alias_ttl_floor = 1, so a 3 s upstream TTL is kept.
+    control("/control/addresses?v4=192.0.2.20&v6=2001:db8::20&ttl=3");
+    let first = ask("refresh.alias.test.", RecordType::A);
+    assert_eq!(
+        (first.addresses(), first.ttl()),
+        (vec!["192.0.2.20".to_string()], 3)
+    );
+    std::thread::sleep(Duration::from_millis(2750));
+    let late = ask("refresh.alias.test.", RecordType::A);
+    assert!(late.alias.contains("source=memory"), "{}", late.alias);
+    let refreshed = within(Duration::from_secs(3), || hits("refresh.cdn.fake. A") == 2);
+    assert!(refreshed.is_some(), "no refresh ahead through wait_until");
+
+    let good = ask("flaky.alias.test.", RecordType::A);
+    assert_eq!(good.addresses(), vec!["192.0.2.20".to_string()]);
+    control("/control/down?on=1");
+    std::thread::sleep(Duration::from_millis(3100));
+    let stale = ask("flaky.alias.test.", RecordType::A);
+    control("/control/down?on=0");
+    control("/control/addresses?v4=192.0.2.10&v6=2001:db8::10&ttl=300");
+    assert_eq!(
+        (stale.rcode(), stale.addresses(), stale.ttl()),
+        (ResponseCode::NoError, vec!["192.0.2.20".to_string()], 30)
+    );
+    assert!(stale.alias.contains("source=stale"), "{}", stale.alias);
+    let (code, text) = stale.ede().unwrap();
+    assert_eq!(code, 3);
+    assert!(text.contains("HTTP status 503"), "{text}");
+}
