@@ -1,9 +1,11 @@
 //! The test suite's fake upstream DoH server, standalone, for the `wrangler dev` fault tests
-//! (`scripts/e2e-edge`): `cargo run --example fake_upstream -- PORT`.
+//! (`scripts/e2e-edge`): `cargo run --example fake_upstream -- PORT`. Native only.
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/fake_upstream/mod.rs"]
 mod fake_upstream;
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let port = std::env::args()
         .nth(1)
@@ -15,3 +17,6 @@ fn main() {
         std::thread::park();
     }
 }
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
