@@ -2,8 +2,10 @@
 //!
 //! The key is the query after its ID (flags, question with the client's case, and the OPT
 //! record), plus the transport; the value is the response, whose ID is patched on the way out.
-//! Only answers that depend on nothing but zone data are kept: no upstream ALIAS, no store
-//! error. A zone reload empties the cache (the store's generation changes).
+//! Answers that depend on nothing but zone data are kept until the zones change (a reload
+//! empties the cache: the store's generation changes). Answers with fresh flattened ALIAS
+//! records are kept for [`ALIAS_MICROCACHE_MS`] only, so their TTLs are never overstated by
+//! more than that; stale answers, failures and answers due a refresh are not kept.
 
 use std::sync::Mutex;
 
@@ -16,10 +18,19 @@ use hickory_proto::op::ResponseCode;
 /// Entries kept before the cache starts over (a bound on memory, whatever clients send).
 const MAX_ENTRIES: usize = 50_000;
 
+/// How long a response with flattened ALIAS records from a cache or upstream is reused.
+pub const ALIAS_MICROCACHE_MS: u64 = 1000;
+
+struct Entry {
+    response: Box<[u8]>,
+    /// When the entry stops being used (`u64::MAX`: until the zones change).
+    expires_ms: u64,
+}
+
 #[derive(Default)]
 struct Inner {
     generation: u64,
-    entries: FastMap<Box<[u8]>, Box<[u8]>>,
+    entries: FastMap<Box<[u8]>, Entry>,
 }
 
 /// A response cache shared by the listeners.
@@ -50,6 +61,7 @@ impl ResponseCache {
         transport: Transport,
         query: &[u8],
         generation: u64,
+        now_ms: u64,
         scratch: &mut Vec<u8>,
         out: &mut Vec<u8>,
     ) -> bool {
@@ -64,26 +76,41 @@ impl ResponseCache {
             return false;
         }
         match inner.entries.get(&scratch[..]) {
-            Some(response) => {
+            Some(entry) if entry.expires_ms > now_ms => {
                 out.clear();
-                out.extend_from_slice(response);
+                out.extend_from_slice(&entry.response);
                 out[..2].copy_from_slice(&query[..2]);
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 
-    /// Keeps `response` for `query` if it depends on zone data alone.
-    pub fn keep(&self, transport: Transport, query: &[u8], generation: u64, response: &Response) {
+    /// Keeps `response` for `query`: until the zones change if it depends on zone data alone,
+    /// for [`ALIAS_MICROCACHE_MS`] if it has fresh flattened records.
+    pub fn keep(
+        &self,
+        transport: Transport,
+        query: &[u8],
+        generation: u64,
+        now_ms: u64,
+        response: &Response,
+    ) {
         let cacheable = query.len() >= 12
             && response.framed.bytes.len() >= 12
-            && response.framed.rcode != ResponseCode::ServFail
-            && response
-                .info
-                .alias
+            && response.framed.rcode != ResponseCode::ServFail;
+        let alias = &response.info.alias;
+        let expires_ms = if alias.iter().all(|a| a.source == Source::Local) {
+            u64::MAX
+        } else if response.info.ede.is_none()
+            && alias
                 .iter()
-                .all(|a| a.source == Source::Local);
+                .all(|a| a.source != Source::Stale && !a.refresh)
+        {
+            now_ms + ALIAS_MICROCACHE_MS
+        } else {
+            return;
+        };
         if !cacheable {
             return;
         }
@@ -96,9 +123,13 @@ impl ResponseCache {
         }
         let mut k = Vec::with_capacity(query.len() - 1);
         key(transport, query, &mut k);
-        inner
-            .entries
-            .insert(k.into(), response.framed.bytes.clone().into());
+        inner.entries.insert(
+            k.into(),
+            Entry {
+                response: response.framed.bytes.clone().into(),
+                expires_ms,
+            },
+        );
     }
 
     /// The number of responses kept.
@@ -150,54 +181,73 @@ mod tests {
         let cache = ResponseCache::default();
         let query = [0xaa, 0xbb, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
         let (mut scratch, mut out) = (Vec::new(), Vec::new());
-        cache.keep(
-            Transport::Udp,
-            &query,
-            1,
-            &response(&[0xaa, 0xbb, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9], None),
-        );
+        let kept = response(&[0xaa, 0xbb, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9], None);
+        cache.keep(Transport::Udp, &query, 1, 0, &kept);
         let mut again = query;
         again[..2].copy_from_slice(&[0x12, 0x34]);
-        assert!(cache.answer(Transport::Udp, &again, 1, &mut scratch, &mut out));
+        assert!(cache.answer(Transport::Udp, &again, 1, 5, &mut scratch, &mut out));
         assert_eq!(&out[..3], &[0x12, 0x34, 0x84]);
-        assert!(
-            !cache.answer(Transport::Tcp, &again, 1, &mut scratch, &mut out),
-            "keyed by transport"
-        );
+        let tcp = cache.answer(Transport::Tcp, &again, 1, 5, &mut scratch, &mut out);
+        assert!(!tcp, "keyed by transport");
         again[5] = 99;
-        assert!(
-            !cache.answer(Transport::Udp, &again, 1, &mut scratch, &mut out),
-            "keyed by the query bytes"
-        );
-        assert!(
-            !cache.answer(Transport::Udp, &query, 2, &mut scratch, &mut out),
-            "a reload empties it"
-        );
+        let other = cache.answer(Transport::Udp, &again, 1, 5, &mut scratch, &mut out);
+        assert!(!other, "keyed by the query bytes");
+        let reloaded = cache.answer(Transport::Udp, &query, 2, 5, &mut scratch, &mut out);
+        assert!(!reloaded, "a reload empties it");
     }
 
     #[test]
-    fn keeps_only_answers_from_zone_data() {
-        let cache = ResponseCache::default();
+    fn zone_answers_stay_fresh_alias_answers_for_a_second_and_stale_ones_never() {
+        let (mut scratch, mut out) = (Vec::new(), Vec::new());
         let query = [0u8; 16];
+        let hit = |cache: &ResponseCache, now, scratch: &mut Vec<u8>, out: &mut Vec<u8>| {
+            cache.answer(Transport::Udp, &query, 0, now, scratch, out)
+        };
+        for source in [Source::Stale] {
+            let cache = ResponseCache::default();
+            cache.keep(
+                Transport::Udp,
+                &query,
+                0,
+                0,
+                &response(&[0; 12], Some(source)),
+            );
+            assert!(cache.is_empty(), "{source:?}");
+        }
+        let mut due = response(&[0; 12], Some(Source::Memory));
+        due.info.alias[0].refresh = true;
+        let cache = ResponseCache::default();
+        cache.keep(Transport::Udp, &query, 0, 0, &due);
+        assert!(
+            cache.is_empty(),
+            "an answer due a refresh goes back to the responder"
+        );
+
+        let cache = ResponseCache::default();
         cache.keep(
             Transport::Udp,
             &query,
             0,
+            1_000,
             &response(&[0; 12], Some(Source::Upstream)),
         );
+        assert!(hit(&cache, 1_999, &mut scratch, &mut out));
+        assert!(
+            !hit(&cache, 2_000, &mut scratch, &mut out),
+            "kept for one second"
+        );
+
+        let cache = ResponseCache::default();
         cache.keep(
             Transport::Udp,
             &query,
             0,
-            &response(&[0; 12], Some(Source::Stale)),
-        );
-        assert!(cache.is_empty());
-        cache.keep(
-            Transport::Udp,
-            &query,
             0,
             &response(&[0; 12], Some(Source::Local)),
         );
-        assert_eq!(cache.len(), 1);
+        assert!(
+            hit(&cache, u64::MAX - 1, &mut scratch, &mut out),
+            "until the zones change"
+        );
     }
 }

@@ -35,16 +35,24 @@ impl Service {
         scratch: &mut Vec<u8>,
         out: &mut Vec<u8>,
     ) -> bool {
-        self.cache
-            .answer(transport, query, self.store.generation(), scratch, out)
+        self.cache.answer(
+            transport,
+            query,
+            self.store.generation(),
+            now_ms(),
+            scratch,
+            out,
+        )
     }
 
     /// Answers `query` through the responder and keeps the response if it may be reused.
     pub async fn respond(&self, transport: Transport, query: &[u8]) -> Option<Vec<u8>> {
         let generation = self.store.generation();
-        let response = self.responder.respond(query, transport, now_ms()).await?;
+        let now = now_ms();
+        let response = self.responder.respond(query, transport, now).await?;
         refresh_ahead(&self.responder, &response);
-        self.cache.keep(transport, query, generation, &response);
+        self.cache
+            .keep(transport, query, generation, now, &response);
         Some(response.framed.bytes)
     }
 }

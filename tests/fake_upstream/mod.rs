@@ -259,7 +259,10 @@ async fn handle(
         )),
     );
     let name = |s: &str| Name::from_ascii(s).unwrap();
-    let unresolvable = qname.to_ascii().to_ascii_lowercase().ends_with(".example.net.");
+    let unresolvable = qname
+        .to_ascii()
+        .to_ascii_lowercase()
+        .ends_with(".example.net.");
     match label.as_str() {
         _ if unresolvable => m.metadata.response_code = ResponseCode::ServFail,
         l if l.starts_with("slow") => {

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# ALIAS benchmarks on the native server, with a real upstream (Knot behind dnsdist's DoH):
+#  1. throughput of an ALIAS-heavy query mix against a static mix, warm cache, in one run
+#     (flatapex pinned to CPU 0 with one worker, dnsperf to CPU 1, SECONDS each);
+#  2. latency of uncached ALIAS answers when the first upstream is black-holed: every query
+#     asks for a target not yet cached, so each one waits for the hedge to the second upstream.
+# usage: bench/alias.sh [SECONDS] [COLD-QUERIES]
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+cd "$FLATAPEX_ROOT"
+secs=${1:-10}; cold=${2:-400}
+ensure_apt knot dnsdist dnsperf bind9-dnsutils python3-dnspython >/dev/null
+cargo build --quiet --release --locked --bin flatapex
+out=bench/results; mkdir -p "$out"
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+n=200   # ALIAS owners in the warm mix
+
+{
+  echo '$ORIGIN cdn.real.'; echo '$TTL 3600'
+  echo '@ SOA ns hostmaster 1 3600 600 86400 300'; echo '@ NS ns'; echo 'ns A 127.0.0.1'
+  for i in $(seq 0 $((n + cold))); do echo "t$i A 198.51.100.$((i % 250 + 1))"; echo "t$i AAAA 2001:db8:7::$i"; done
+} > "$work/cdn.real.zone"
+mkdir -p "$work/zones" "$work/knot"
+{
+  echo '$ORIGIN bench.test.'; echo '$TTL 3600'
+  echo '@ SOA ns1 hostmaster 1 3600 600 86400 60'; echo '@ NS ns1'; echo 'ns1 A 192.0.2.53'
+  for i in $(seq 0 $((n - 1))); do echo "s$i A 192.0.2.$((i % 250 + 1))"; echo "a$i ALIAS t$i.cdn.real."; done
+  for i in $(seq $n $((n + cold - 1))); do echo "c$i ALIAS t$i.cdn.real."; done
+} > "$work/zones/bench.test.zone"
+for i in $(seq 0 $((n - 1))); do echo "s$i.bench.test A"; done > "$work/static.txt"
+for i in $(seq 0 $((n - 1))); do echo "a$i.bench.test A"; done > "$work/alias.txt"
+
+kp=$(free_port)
+cat > "$work/knot/knot.conf" <<CONF
+server:
+    rundir: "$work/knot"
+    listen: 127.0.0.1@$kp
+database:
+    storage: "$work/knot/db"
+template:
+  - id: default
+    storage: "$work"
+zone:
+  - domain: cdn.real
+    file: cdn.real.zone
+CONF
+taskset -c 1 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
+pids+=($!)
+dp=$(free_port)
+cat > "$work/dnsdist.conf" <<CONF
+setLocal('127.0.0.1:$(free_port)')
+newServer({address='127.0.0.1:$kp'})
+addDOHLocal('127.0.0.1:$dp', nil, nil, '/dns-query')
+CONF
+taskset -c 1 dnsdist --supervised --disable-syslog -C "$work/dnsdist.conf" >"$work/dnsdist.log" 2>&1 &
+pids+=($!)
+hole=$(free_port)
+/usr/bin/python3 -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', $hole)); s.listen(1024); time.sleep(86400)" &
+pids+=($!)
+fp=$(free_port)
+taskset -c 0 target/release/flatapex serve --zones "$work/zones" --listen "127.0.0.1:$fp" --threads 1 \
+  --upstream "http://127.0.0.1:$hole/dns-query" --upstream "http://127.0.0.1:$dp/dns-query" 2>"$work/flatapex.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  dig +short +time=1 +tries=1 -p "$kp" @127.0.0.1 t0.cdn.real A | grep -q . && grep -q serving "$work/flatapex.log" && break
+  sleep 0.1
+done
+# Warm the cache: every ALIAS in the mix resolved once (through the hedge).
+for i in $(seq 0 $((n - 1))); do dig +short +time=2 -p "$fp" @127.0.0.1 "a$i.bench.test" A >/dev/null; done
+[ -n "$(dig +short -p "$fp" @127.0.0.1 a7.bench.test A)" ] || { echo "ALIAS did not resolve" >&2; tail "$work"/*.log; exit 1; }
+
+qps() { awk '/Queries per second/ { print int($4) }' "$1"; }
+for mix in static alias; do
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$fp" -d "$work/$mix.txt" -l "$secs" -c 8 -q 200 >"$out/alias-$mix.txt" 2>&1
+done
+s=$(qps "$out/alias-static.txt"); a=$(qps "$out/alias-alias.txt")
+lost=$(awk '/Queries lost/ { print $3 }' "$out/alias-alias.txt")
+
+# Cold latency: each query names a target nobody asked for yet; upstream 1 is a black hole.
+/usr/bin/python3 - "$fp" "$n" "$cold" > "$out/alias-cold.txt" <<'PY'
+import sys, time, dns.message, dns.query, dns.rcode
+port, first, count = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+times, bad = [], 0
+for i in range(first, first + count):
+    q = dns.message.make_query(f"c{i}.bench.test", "A")
+    t = time.perf_counter()
+    r = dns.query.udp(q, "127.0.0.1", port=port, timeout=5)
+    times.append((time.perf_counter() - t) * 1000)
+    bad += r.rcode() != dns.rcode.NOERROR or not r.answer
+times.sort()
+p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
+print(f"{count} cold queries, {bad} without addresses: p50 {p(0.50):.1f} ms, p99 {p(0.99):.1f} ms, max {times[-1]:.1f} ms")
+PY
+{
+  echo "| mix (warm cache, UDP) | qps | ALIAS ÷ static |"
+  echo "|---|---:|---:|"
+  echo "| static A records | $s | |"
+  echo "| ALIAS owners (A) | $a | $(awk -v a="$a" -v s="$s" 'BEGIN { printf "%.2f", a / s }') |"
+  echo
+  echo "uncached ALIAS, first upstream black-holed (hedge after 100 ms): $(cat "$out/alias-cold.txt")"
+  echo "(lost queries in the ALIAS mix: $lost)"
+} | tee "$out/alias.md"
