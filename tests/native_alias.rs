@@ -303,3 +303,24 @@ fn the_empty_policy_answers_noerror_with_the_soa() {
     assert_eq!(a.message.authorities[0].record_type(), RecordType::SOA);
     assert_eq!(a.ede().unwrap().0, 22, "the EDE still says why");
 }
+
+#[test]
+fn the_debug_txt_tells_how_an_alias_is_flattened() {
+    let fake = FakeUpstream::start();
+    let (server, _dir) = start(&[fake.url()], &[]);
+    ask(&server, "alias.test.", RecordType::A);
+    let a = ask(&server, "_alias.alias.test.", RecordType::TXT);
+    assert_eq!(a.rcode(), ResponseCode::NoError);
+    let txt = a.message.answers[0].data.to_string();
+    assert!(txt.contains("target=plain.cdn.fake."), "{txt}");
+    assert!(txt.contains("A: source=memory ttl="), "{txt}");
+    assert!(txt.contains("addresses=192.0.2.10 upstream=http://"), "{txt}");
+    assert!(
+        txt.contains("AAAA: source=upstream ttl=300 addresses=2001:db8::10"),
+        "{txt}"
+    );
+    assert_eq!(a.message.answers[0].ttl, 0);
+    // Only ALIAS owners have one; elsewhere the name is looked up as usual.
+    let none = ask(&server, "_alias.www.alias.test.", RecordType::TXT);
+    assert_eq!(none.rcode(), ResponseCode::NXDomain);
+}

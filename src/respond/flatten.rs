@@ -78,7 +78,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
     }
 
     /// Flattens one type of `target`, locally if a hosted zone holds it.
-    async fn flatten_one(
+    pub(super) async fn flatten_one(
         &self,
         target: &Name,
         rtype: RecordType,

@@ -5,6 +5,7 @@
 //! zones, flattens ALIAS owners, applies the RFC 8482 ANY policy, and frames the message.
 //! It reads no clock: `now_ms` comes from the shell.
 
+mod debug;
 mod flatten;
 
 use std::sync::Arc;
@@ -168,6 +169,11 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 );
             }
         };
+        if qtype == RecordType::TXT
+            && let Some(answer) = self.debug_txt(&zone, qname, now_ms).await
+        {
+            return (answer, Vec::new());
+        }
         let mut answer = zone.lookup(qname, qtype);
         if transport == Transport::Udp && qtype == RecordType::ANY {
             minimal_any(&mut answer);
