@@ -314,7 +314,10 @@ fn the_debug_txt_tells_how_an_alias_is_flattened() {
     let txt = a.message.answers[0].data.to_string();
     assert!(txt.contains("target=plain.cdn.fake."), "{txt}");
     assert!(txt.contains("A: source=memory ttl="), "{txt}");
-    assert!(txt.contains("addresses=192.0.2.10 upstream=http://"), "{txt}");
+    assert!(
+        txt.contains("addresses=192.0.2.10 upstream=http://"),
+        "{txt}"
+    );
     assert!(
         txt.contains("AAAA: source=upstream ttl=300 addresses=2001:db8::10"),
         "{txt}"
