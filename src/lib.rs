@@ -30,6 +30,7 @@ pub mod message;
 pub mod respond;
 pub mod settings;
 pub mod store;
+pub mod xfr;
 pub mod zone;
 
 #[cfg(not(target_arch = "wasm32"))]

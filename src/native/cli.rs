@@ -77,6 +77,12 @@ struct ServeArgs {
     /// How long expired ALIAS data may still be served when upstreams fail, in seconds.
     #[arg(long, default_value_t = 86_400)]
     stale_window: u32,
+    /// A client address allowed AXFR/IXFR (repeat for more); others get REFUSED.
+    #[arg(long = "allow-transfer", value_name = "IP")]
+    allow_transfer: Vec<std::net::IpAddr>,
+    /// A secondary (IP:PORT) to NOTIFY when flattened ALIAS data bumps a serial; repeatable.
+    #[arg(long = "notify", value_name = "IP:PORT")]
+    notify: Vec<SocketAddr>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -138,6 +144,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             ttl_floor: args.alias_ttl_floor,
             ..UpstreamPolicy::default()
         },
+        allow_transfer: args.allow_transfer,
+        notify: args.notify,
         doh: args.doh,
         doh_path: args.doh_path,
         log_requests: args.log_requests,

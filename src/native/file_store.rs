@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use hickory_proto::rr::Name;
 
 use crate::store::{StoreError, ZoneSet, ZoneStore};
+use crate::xfr::serial_to_serve;
 use crate::zone::{Includes, Loaded, Problem, Zone, ZoneErrors, load_zone, origin_from_file_name};
 
 /// Follows `$INCLUDE` relative to the including file's directory.
@@ -74,6 +75,8 @@ pub struct FileStore {
     current: RwLock<Arc<ZoneSet>>,
     files: Mutex<HashMap<PathBuf, FileState>>,
     generation: AtomicU64,
+    /// Serials served above the files' (flattened ALIAS changes), by apex key.
+    served: Mutex<HashMap<Vec<u8>, u32>>,
 }
 
 impl FileStore {
@@ -84,6 +87,7 @@ impl FileStore {
             current: RwLock::new(Arc::new(ZoneSet::new())),
             files: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            served: Mutex::new(HashMap::new()),
         }
     }
 
@@ -169,7 +173,7 @@ impl FileStore {
                 by_apex.insert(state.zone.apex_key().to_vec(), first);
                 continue;
             }
-            set.insert(state.zone.clone());
+            set.insert(self.with_served_serial(&state.zone));
         }
         *files = next;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
@@ -177,6 +181,34 @@ impl FileStore {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
         Ok(report)
+    }
+
+    /// `zone` with the serial to serve: its file's, or a greater one already served.
+    fn with_served_serial(&self, zone: &Arc<Zone>) -> Arc<Zone> {
+        let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = serial_to_serve(zone.serial(), served.get(zone.apex_key()).copied());
+        if serial == zone.serial() {
+            zone.clone()
+        } else {
+            Arc::new(zone.with_serial(serial))
+        }
+    }
+
+    /// Serves `serial` for the zone at `apex` from now on (and across reloads, unless its file
+    /// gets a greater serial).
+    pub fn set_served_serial(&self, apex: &Name, serial: u32) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let Some(zone) = current.get(apex).cloned() else {
+            return;
+        };
+        self.served
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(zone.apex_key().to_vec(), serial);
+        let mut set = (**current).clone();
+        set.insert(Arc::new(zone.with_serial(serial)));
+        *current = Arc::new(set);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The newest modification time of the directory and its zone files, to notice changes.

@@ -7,12 +7,14 @@ pub mod file_store;
 pub mod http;
 pub mod inline;
 pub mod push;
+pub mod refresh;
 pub mod response_cache;
 pub mod server;
 pub mod service;
 pub mod tcp;
 pub mod udp;
 pub mod upstream;
+pub mod xfr;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

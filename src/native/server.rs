@@ -11,10 +11,12 @@ use tokio::net::{TcpListener, UdpSocket};
 
 use super::file_store::{FileStore, LoadReport};
 use super::http::{DohState, serve_http};
+use super::refresh;
 use super::service::Service;
 use super::tcp::{TcpLimits, serve_tcp};
 use super::udp::serve_udp;
 use super::upstream::{HttpUpstream, TokioTimer};
+use super::xfr::Transfers;
 use super::{NativeResponder, log};
 use crate::alias::{MemoryAliasCache, Resolver, UpstreamPolicy};
 use crate::doh::Limits;
@@ -44,6 +46,10 @@ pub struct ServeOptions {
     pub doh_path: String,
     /// Log one JSON line per DoH request.
     pub log_requests: bool,
+    /// Client addresses allowed zone transfers (AXFR/IXFR over TCP).
+    pub allow_transfer: Vec<std::net::IpAddr>,
+    /// Secondaries to NOTIFY when flattened ALIAS data changes the serial.
+    pub notify: Vec<SocketAddr>,
 }
 
 /// Runs the server until a listener fails.
@@ -69,7 +75,24 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         ),
         options.config.clone(),
     ));
-    let service = Arc::new(Service::new(responder.clone(), store.clone()));
+    let transfers = Arc::new(Transfers::new(
+        store.clone(),
+        options.allow_transfer.clone(),
+    ));
+    let mut service = Service::new(responder.clone(), store.clone());
+    service.transfers = Some(transfers.clone());
+    let service = Arc::new(service);
+    if !options.allow_transfer.is_empty() || !options.notify.is_empty() {
+        log(format!(
+            "transfers allowed to {:?}; NOTIFY to {:?}; re-resolving every ALIAS at its TTL",
+            options.allow_transfer, options.notify
+        ));
+        tokio::spawn(refresh::run(
+            responder.clone(),
+            transfers,
+            options.notify.clone(),
+        ));
+    }
     let (udp, tcp) = bind(options.listen).await?;
     let local = udp.local_addr()?;
     log(format!(

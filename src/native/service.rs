@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::file_store::FileStore;
 use super::response_cache::ResponseCache;
+use super::xfr::Transfers;
 use super::{NativeResponder, now_ms, refresh_ahead};
 use crate::message::Transport;
 
@@ -15,6 +16,8 @@ pub struct Service {
     pub store: Arc<FileStore>,
     /// Whole responses by query bytes.
     pub cache: ResponseCache,
+    /// Zone transfers out (TCP only).
+    pub transfers: Option<Arc<Transfers>>,
 }
 
 impl Service {
@@ -24,7 +27,13 @@ impl Service {
             responder,
             store,
             cache: ResponseCache::default(),
+            transfers: None,
         }
+    }
+
+    /// The response messages if `query` asks for a zone transfer (RFC 5936), else `None`.
+    pub fn transfer(&self, peer: std::net::IpAddr, query: &[u8]) -> Option<Vec<Vec<u8>>> {
+        self.transfers.as_ref()?.answer(peer, query)
     }
 
     /// Writes a cached response to `query` into `out`; false if there is none.

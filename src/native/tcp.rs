@@ -74,6 +74,7 @@ fn is_transient(e: &io::Error) -> bool {
 /// One connection: read length-prefixed queries, answer each as soon as it is ready.
 async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits) -> io::Result<()> {
     stream.set_nodelay(true)?;
+    let peer = stream.peer_addr()?.ip();
     let (read, write) = stream.into_split();
     // At most this many answers in flight or queued: a client that stops reading stops us
     // reading its queries.
@@ -94,6 +95,15 @@ async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits)
         let Ok(slot) = tx.clone().reserve_owned().await else {
             break;
         };
+        if let Some(messages) = service.transfer(peer, &query) {
+            drop(slot);
+            for message in messages {
+                if tx.send(message).await.is_err() {
+                    break;
+                }
+            }
+            continue;
+        }
         if service.cached(Transport::Tcp, &query, &mut scratch, &mut cached) {
             slot.send(cached.clone());
             continue;

@@ -77,6 +77,18 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
         provenance
     }
 
+    /// Flattens one type of `target` as a query would (locally if a hosted zone holds it, else
+    /// through the flattener and its cache): what the transfer refresh job calls.
+    pub async fn flatten_target(
+        &self,
+        target: &Name,
+        rtype: RecordType,
+        alias_ttl: u32,
+        now_ms: u64,
+    ) -> Flattened {
+        self.flatten_one(target, rtype, alias_ttl, now_ms).await
+    }
+
     /// Flattens one type of `target`, locally if a hosted zone holds it.
     pub(super) async fn flatten_one(
         &self,

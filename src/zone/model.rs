@@ -200,6 +200,23 @@ impl Zone {
         self
     }
 
+    /// The same zone serving SOA serial `serial` (a serial bumped when flattened ALIAS data
+    /// changed, for secondaries; RFC 1996 §4.7).
+    pub fn with_serial(&self, serial: u32) -> Zone {
+        let mut zone = self.clone();
+        zone.soa.serial = serial;
+        if let Some(apex) = zone.nodes.get_mut(&zone.apex_key[..])
+            && let Some(set) = apex.rrsets.iter_mut().find(|s| s.rtype == RecordType::SOA)
+        {
+            for rdata in &mut set.rdatas {
+                if let RData::SOA(soa) = rdata {
+                    soa.serial = serial;
+                }
+            }
+        }
+        zone
+    }
+
     /// Which shard of its zone this is; `None` for a whole zone.
     pub fn shard(&self) -> Option<Shard> {
         self.shard

@@ -1,0 +1,132 @@
+//! The refresh job for secondaries: re-resolves every ALIAS when its flattened TTL runs out,
+//! and when any flattened set changes, serves a higher SOA serial (RFC 1982) and sends NOTIFY
+//! (RFC 1996) to the configured secondaries, retrying until each acknowledges. A failed
+//! resolution keeps the last good records and the serial.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RecordType};
+use tokio::net::UdpSocket;
+
+use super::xfr::Transfers;
+use super::{NativeResponder, log, now_ms};
+use crate::alias::{Outcome, Source};
+use crate::xfr::next_serial;
+
+/// How long a failed resolution waits before it is tried again.
+const RETRY_FAILED_MS: u64 = 30_000;
+
+/// NOTIFY attempts per secondary, and the first wait for an answer (doubled each time).
+const NOTIFY_ATTEMPTS: u32 = 6;
+const NOTIFY_FIRST_WAIT_MS: u64 = 500;
+
+/// Runs the job forever: a pass every second over every ALIAS that is due.
+pub async fn run(
+    responder: Arc<NativeResponder>,
+    transfers: Arc<Transfers>,
+    notify: Vec<SocketAddr>,
+) {
+    let mut due: HashMap<(Vec<u8>, Name), u64> = HashMap::new();
+    let mut first_pass = true;
+    loop {
+        for zone in transfers.store.snapshot().iter() {
+            let now = now_ms();
+            let mut changed = false;
+            let aliases: Vec<(Name, Name, u32)> = zone
+                .aliases()
+                .map(|(owner, alias)| (owner.clone(), alias.target.clone(), alias.ttl))
+                .collect();
+            for (owner, target, alias_ttl) in aliases {
+                let slot = (zone.apex_key().to_vec(), owner.clone());
+                if due.get(&slot).is_some_and(|&at| at > now) {
+                    continue;
+                }
+                let mut next = now + RETRY_FAILED_MS;
+                for rtype in [RecordType::A, RecordType::AAAA] {
+                    let flat = responder
+                        .flatten_target(&target, rtype, alias_ttl, now)
+                        .await;
+                    match flat.outcome {
+                        Outcome::Records { rdatas, ttl } if flat.source != Source::Stale => {
+                            let mut flats =
+                                transfers.flats.lock().unwrap_or_else(|e| e.into_inner());
+                            let set = flats.entry(zone.apex_key().to_vec()).or_default();
+                            changed |= set.update(&owner.to_ascii(), rtype, rdatas, ttl);
+                            next = next.min(now + u64::from(ttl.max(1)) * 1000);
+                        }
+                        Outcome::Records { .. } | Outcome::Failed { .. } => {
+                            log(format!(
+                                "refresh of ALIAS {owner} -> {target} {rtype} failed; keeping the last good records"
+                            ));
+                        }
+                    }
+                }
+                due.insert(slot, next);
+            }
+            if changed && !first_pass {
+                let serial = next_serial(zone.serial(), zone.serial());
+                transfers.store.set_served_serial(zone.apex(), serial);
+                log(format!(
+                    "flattened ALIAS data of {} changed: serial {serial}",
+                    zone.apex()
+                ));
+                for secondary in &notify {
+                    tokio::spawn(send_notify(zone.apex().clone(), serial, *secondary));
+                }
+            }
+        }
+        first_pass = false;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Sends NOTIFY for `apex` to `secondary` until it answers (RFC 1996 §3.6: retry with backoff).
+async fn send_notify(apex: Name, serial: u32, secondary: SocketAddr) {
+    let bind = if secondary.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let Ok(socket) = UdpSocket::bind(bind).await else {
+        log(format!(
+            "NOTIFY of {apex} to {secondary}: cannot open a socket"
+        ));
+        return;
+    };
+    let id = (serial as u16) ^ 0x5a5a;
+    let mut message = Message::query();
+    message.metadata.id = id;
+    message.metadata.op_code = OpCode::Notify;
+    message.metadata.authoritative = true;
+    message.add_query(Query::query(apex.clone(), RecordType::SOA));
+    let Ok(bytes) = message.to_vec() else { return };
+    let mut wait = NOTIFY_FIRST_WAIT_MS;
+    let mut buf = vec![0u8; 1232];
+    for attempt in 1..=NOTIFY_ATTEMPTS {
+        if socket.send_to(&bytes, secondary).await.is_err() {
+            break;
+        }
+        let reply =
+            tokio::time::timeout(Duration::from_millis(wait), socket.recv_from(&mut buf)).await;
+        if let Ok(Ok((len, from))) = reply
+            && from == secondary
+            && let Ok(answer) = Message::from_vec(&buf[..len])
+            && answer.metadata.id == id
+            && answer.metadata.message_type == MessageType::Response
+            && answer.metadata.op_code == OpCode::Notify
+        {
+            log(format!(
+                "NOTIFY of {apex} serial {serial} acknowledged by {secondary} (attempt {attempt})"
+            ));
+            return;
+        }
+        wait *= 2;
+    }
+    log(format!(
+        "NOTIFY of {apex} serial {serial} to {secondary}: no acknowledgement after {NOTIFY_ATTEMPTS} attempts"
+    ));
+}

@@ -1,0 +1,11 @@
+//! Zone transfers out (RFC 5936 AXFR, RFC 1995 IXFR answered with a full transfer) with each
+//! ALIAS replaced by its flattened A/AAAA, and the serial bookkeeping that goes with them. Pure:
+//! the native shell runs the transfers, the refresh job and NOTIFY.
+
+pub mod flat;
+pub mod serial;
+pub mod transfer;
+
+pub use flat::{FlatRecords, FlatSet};
+pub use serial::{next_serial, serial_gt, serial_to_serve};
+pub use transfer::{transfer_messages, zone_records};
