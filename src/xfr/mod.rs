@@ -9,3 +9,6 @@ pub mod transfer;
 pub use flat::{FlatRecords, FlatSet};
 pub use serial::{next_serial, serial_gt, serial_to_serve};
 pub use transfer::{transfer_messages, zone_records};
+
+#[cfg(test)]
+mod tests;
