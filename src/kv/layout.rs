@@ -59,6 +59,20 @@ pub struct IndexEntry {
     pub records: u64,
     /// Total bytes of the shard values.
     pub bytes: u64,
+    /// Every ALIAS in the zone, so the scheduled refresher needs only the index.
+    #[serde(default)]
+    pub aliases: Vec<IndexAlias>,
+}
+
+/// One ALIAS, as listed in the index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexAlias {
+    /// The owner name.
+    pub owner: String,
+    /// The target.
+    pub target: String,
+    /// The ALIAS TTL.
+    pub ttl: u32,
 }
 
 /// The index key of `zone`'s apex: lowercased, with the trailing dot.
@@ -124,6 +138,18 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
         shards: values.len() as u32,
         records: zone.record_count() as u64,
         bytes: values.iter().map(|v| v.len() as u64).sum(),
+        aliases: {
+            let mut list: Vec<IndexAlias> = zone
+                .aliases()
+                .map(|(owner, alias)| IndexAlias {
+                    owner: owner.to_ascii(),
+                    target: alias.target.to_ascii(),
+                    ttl: alias.ttl,
+                })
+                .collect();
+            list.sort_by(|a, b| a.owner.cmp(&b.owner));
+            list
+        },
     };
     let values = values
         .into_iter()

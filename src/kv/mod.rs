@@ -5,13 +5,14 @@
 pub mod codec;
 pub mod layout;
 pub mod store;
+pub mod whole;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 pub use layout::{
-    DEFAULT_SHARD_BYTES, INDEX_FORMAT, INDEX_KEY, Index, IndexEntry, StoredZone, parse_index,
-    store_zone,
+    DEFAULT_SHARD_BYTES, INDEX_FORMAT, INDEX_KEY, Index, IndexAlias, IndexEntry, StoredZone,
+    parse_index, store_zone,
 };
 pub use store::{
     DECODED_BYTES_PER_STORED_BYTE, KvBackend, KvSettings, KvZoneStore, KvZones, ZoneStatus,

@@ -53,9 +53,9 @@ impl Default for KvSettings {
 
 /// The index as read, with a lookup table by apex key.
 #[derive(Debug)]
-struct IndexView {
-    index: Index,
-    by_key: FastMap<Box<[u8]>, (String, IndexEntry)>,
+pub(super) struct IndexView {
+    pub(super) index: Index,
+    pub(super) by_key: FastMap<Box<[u8]>, (String, IndexEntry)>,
 }
 
 struct LoadedShard {
@@ -156,7 +156,7 @@ impl KvZones {
     }
 
     /// The index to use at `now_ms`, read from `backend` when the cached one is due.
-    async fn index<B: KvBackend>(
+    pub(super) async fn index<B: KvBackend>(
         &self,
         backend: &B,
         now_ms: u64,
@@ -235,6 +235,21 @@ impl KvZones {
             return Ok(None);
         };
         let shard = Shard::for_key(&key, &key[key.len() - apex_len..], entry.shards);
+        self.shard(backend, now_ms, apex_id, entry, shard)
+            .await
+            .map(Some)
+    }
+
+    /// Shard `shard` of the zone `apex_id` at the index's `entry`: from memory when loaded at
+    /// that version, else read (keeping the last good copy on failure).
+    pub(super) async fn shard<B: KvBackend>(
+        &self,
+        backend: &B,
+        now_ms: u64,
+        apex_id: &String,
+        entry: &IndexEntry,
+        shard: u32,
+    ) -> Result<Arc<Zone>, StoreError> {
         let slot = (apex_id.clone(), shard);
         let last_good = {
             let mut state = self.state();
@@ -247,14 +262,14 @@ impl KvZones {
             match state.shards.get_mut(&slot) {
                 Some(loaded) if loaded.version == entry.version => {
                     loaded.used = clock;
-                    return Ok(Some(loaded.zone.clone()));
+                    return Ok(loaded.zone.clone());
                 }
                 loaded => {
                     let last_good = loaded.map(|l| l.zone.clone());
                     if failed_at
                         .is_some_and(|at| now_ms.saturating_sub(at) < self.settings.recheck_ms)
                     {
-                        return last_good.map(Some).ok_or_else(|| {
+                        return last_good.ok_or_else(|| {
                             StoreError(format!(
                                 "zone {apex_id} version {} is unreadable",
                                 entry.version
@@ -299,7 +314,7 @@ impl KvZones {
                 }
                 state.bytes += bytes * DECODED_BYTES_PER_STORED_BYTE;
                 evict(&mut state, self.settings.budget_bytes, &slot);
-                Ok(Some(zone))
+                Ok(zone)
             }
             Err(e) => {
                 state
@@ -311,9 +326,7 @@ impl KvZones {
                     "no good copy to serve"
                 };
                 state.events.push(format!("{e}; {keeping}"));
-                last_good
-                    .map(Some)
-                    .ok_or_else(|| StoreError(format!("zone {apex_id} is unreadable: {e}")))
+                last_good.ok_or_else(|| StoreError(format!("zone {apex_id} is unreadable: {e}")))
             }
         }
     }

@@ -4,10 +4,12 @@
 
 pub mod flat;
 pub mod serial;
+pub mod text;
 pub mod transfer;
 
 pub use flat::{FlatRecords, FlatSet};
 pub use serial::{next_serial, serial_gt, serial_to_serve};
+pub use text::zone_text;
 pub use transfer::{transfer_messages, zone_records};
 
 #[cfg(test)]

@@ -100,3 +100,35 @@ fn large_transfers_are_split_into_messages_under_64k() {
     }
     assert_eq!(seen, total);
 }
+
+#[test]
+fn zone_text_reads_back_as_the_same_zone_with_alias_flattened() {
+    let text = format!(
+        "{ZONE}txt TXT \"a \\\"quoted\\\" \\\\ string\" \"two\"\nraw TYPE65280 \\# 3 010203\n"
+    );
+    let origin = Name::from_ascii("x.test.").unwrap();
+    let zone = load_zone("x.test.zone", &text, &origin, None, &NoIncludes)
+        .unwrap()
+        .zone;
+    let mut flat = FlatRecords::default();
+    flat.update("x.test.", RecordType::A, vec![a("198.51.100.1")], 60);
+    let out = zone_text(&zone, &flat, 12);
+    let back = load_zone("x.test.zone", &out, &origin, None, &NoIncludes)
+        .unwrap_or_else(|e| panic!("{e:?}\n{out}"))
+        .zone;
+    assert_eq!(back.serial(), 12);
+    assert_eq!(back.aliases().count(), 0, "no ALIAS in transfer text");
+    let apex = back.node(&Name::from_ascii("x.test.").unwrap()).unwrap();
+    assert_eq!(
+        apex.rrset(RecordType::A).unwrap().rdatas,
+        vec![a("198.51.100.1")]
+    );
+    for name in ["txt.x.test.", "raw.x.test.", "ns1.x.test."] {
+        let n = Name::from_ascii(name).unwrap();
+        assert_eq!(
+            back.node(&n).unwrap().rrsets,
+            zone.node(&n).unwrap().rrsets,
+            "{name}\n{out}"
+        );
+    }
+}
