@@ -2,6 +2,7 @@
 //! out; a DNS response in, status, headers and body out. Both shells (the Worker and the native
 //! hyper server) call these, so the HTTP behaviour is the same everywhere.
 
+pub mod auth;
 pub mod json;
 pub mod request;
 pub mod response;

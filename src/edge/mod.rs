@@ -7,11 +7,15 @@
 
 mod alias;
 mod kv_backend;
+mod secondary;
 
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use worker::{Context, Date, Env, Request, Response, Result, console_error, console_log, event};
+use worker::{
+    Context, Date, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, console_error,
+    console_log, event,
+};
 
 use crate::alias::{MemoryAliasCache, Resolver};
 use crate::doh::{HttpRequest, HttpResponse, serve_doh};
@@ -96,6 +100,30 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let url = req.url()?;
     let method = req.method().to_string();
+    if let Some(zone) = url.path().strip_prefix("/zones/") {
+        let authorization = req.headers().get("authorization").ok().flatten();
+        let response = if method == "GET" {
+            secondary::zone_endpoint(
+                isolate,
+                &env,
+                authorization.as_deref(),
+                zone,
+                Date::now().as_millis(),
+            )
+            .await
+        } else {
+            Response::error("use GET for /zones/<zone>\n", 405)
+        };
+        for event in isolate.zones.take_events() {
+            console_log!("{}", serde_json::json!({ "event": event }));
+        }
+        let status = response.as_ref().map(|r| r.status_code()).unwrap_or(500);
+        console_log!(
+            "{}",
+            serde_json::json!({ "method": method, "path": url.path(), "status": status })
+        );
+        return response;
+    }
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let (content_type, accept) = (header("content-type"), header("accept"));
     let body = if method == "POST" {
@@ -175,4 +203,27 @@ fn to_worker(response: HttpResponse) -> Result<Response> {
         out.headers_mut().set(name, value)?;
     }
     Ok(out)
+}
+
+/// The cron trigger (`[triggers] crons` in wrangler.toml): re-resolve every ALIAS, keep the
+/// last good sets in KV and bump the served serial when they change.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let isolate = match isolate(&env) {
+        Ok(isolate) => isolate,
+        Err(e) => {
+            console_error!("{e}");
+            return;
+        }
+    };
+    // No request, so no host of our own: the Cache API layer gets a fixed synthetic base.
+    let flattener = resolver(
+        isolate,
+        &env,
+        "https://flatapex.invalid/__flatapex/alias/".into(),
+    );
+    let lines = secondary::refresh_all(isolate, &env, flattener, Date::now().as_millis()).await;
+    for line in lines.into_iter().chain(isolate.zones.take_events()) {
+        console_log!("{}", serde_json::json!({ "event": line }));
+    }
 }

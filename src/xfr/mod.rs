@@ -4,6 +4,7 @@
 
 pub mod flat;
 pub mod serial;
+pub mod state;
 pub mod text;
 pub mod transfer;
 

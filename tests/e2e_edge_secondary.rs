@@ -1,0 +1,103 @@
+//! Secondary DNS at the edge through `wrangler dev`: the scheduled handler (triggered through
+//! wrangler dev's `/__scheduled` test route) writes last-good flattened sets and the zone's
+//! state to local KV, and `GET /zones/<zone>` serves the flattened zone text behind the bearer
+//! token (FLATAPEX_EDGE_TOKEN, written to .dev.vars by scripts/e2e-edge).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod edge;
+
+use std::time::Duration;
+
+use edge::*;
+
+fn fake(path: &str) -> String {
+    format!("{}{path}", env("FLATAPEX_FAKE_UPSTREAM"))
+}
+
+fn control(path: &str) {
+    assert_eq!(client().post(fake(path)).send().unwrap().status(), 200);
+}
+
+fn trigger() {
+    let r = client()
+        .get(url("/__scheduled?cron=*+*+*+*+*"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+}
+
+fn zone_text(token: Option<&str>) -> (u16, String) {
+    let mut request = client().get(url("/zones/alias.test"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = request.send().unwrap();
+    (response.status().as_u16(), response.text().unwrap())
+}
+
+fn serial_of(text: &str) -> u32 {
+    let soa = text
+        .lines()
+        .find(|l| l.contains(" IN SOA "))
+        .expect("an SOA line");
+    soa.split_whitespace().nth(6).unwrap().parse().unwrap()
+}
+
+#[test]
+#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+fn the_zone_endpoint_needs_the_token() {
+    let token = env("FLATAPEX_EDGE_TOKEN");
+    assert_eq!(zone_text(None).0, 401);
+    assert_eq!(zone_text(Some("wrong")).0, 401);
+    assert_eq!(zone_text(Some(&format!("{token}x"))).0, 401);
+    let (status, text) = zone_text(Some(&token));
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("$ORIGIN alias.test."), "{text}");
+    assert!(!text.contains(" IN ALIAS "), "no ALIAS in transfer text");
+    let missing = client()
+        .get(url("/zones/nothere.test"))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[test]
+#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
+    let token = env("FLATAPEX_EDGE_TOKEN");
+    control("/control/addresses?v4=192.0.2.30&v6=2001:db8::30&ttl=1");
+    trigger();
+    let (_, first) = zone_text(Some(&token));
+    assert!(
+        first.contains("sched.alias.test. 1 IN A 192.0.2.30"),
+        "{first}"
+    );
+    let before = serial_of(&first);
+    // The last-good copy in KV, the ALIAS cache's last layer.
+    let last_good = wrangler(&[
+        "kv",
+        "key",
+        "get",
+        "flatapex/alias/a/sched.cdn.fake.",
+        "--text",
+    ]);
+    assert!(last_good.contains("192.0.2.30"), "{last_good}");
+
+    // The target moves: the next run bumps the serial and serves the new address.
+    control("/control/addresses?v4=192.0.2.31&v6=2001:db8::31&ttl=1");
+    std::thread::sleep(Duration::from_millis(1100));
+    trigger();
+    let (_, second) = zone_text(Some(&token));
+    control("/control/addresses?v4=192.0.2.10&v6=2001:db8::10&ttl=300");
+    assert!(
+        second.contains("sched.alias.test. 1 IN A 192.0.2.31"),
+        "{second}"
+    );
+    assert_eq!(serial_of(&second), before + 1, "{second}");
+    let state = wrangler(&["kv", "key", "get", "flatapex/flat/alias.test.", "--text"]);
+    assert!(
+        state.contains(&format!("\"serial\":{}", before + 1)),
+        "{state}"
+    );
+}
