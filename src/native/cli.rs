@@ -83,6 +83,9 @@ struct ServeArgs {
     /// A secondary (IP:PORT) to NOTIFY when flattened ALIAS data bumps a serial; repeatable.
     #[arg(long = "notify", value_name = "IP:PORT")]
     notify: Vec<SocketAddr>,
+    /// A TSIG key allowed to transfer, NAME:ALGORITHM:BASE64-SECRET (hmac-sha256/384/512).
+    #[arg(long = "tsig", value_name = "KEY")]
+    tsig: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -109,6 +112,16 @@ pub fn main() -> ExitCode {
 }
 
 fn run_serve(args: ServeArgs) -> ExitCode {
+    let mut tsig_keys = Vec::new();
+    for spec in &args.tsig {
+        match super::tsig::parse_key(spec) {
+            Ok(key) => tsig_keys.push(key),
+            Err(e) => {
+                eprintln!("flatapex: --tsig: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let runtime = if args.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -146,6 +159,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         },
         allow_transfer: args.allow_transfer,
         notify: args.notify,
+        tsig_keys,
         doh: args.doh,
         doh_path: args.doh_path,
         log_requests: args.log_requests,

@@ -12,6 +12,7 @@ pub mod response_cache;
 pub mod server;
 pub mod service;
 pub mod tcp;
+pub mod tsig;
 pub mod udp;
 pub mod upstream;
 pub mod xfr;

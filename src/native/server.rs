@@ -26,7 +26,7 @@ use crate::respond::{Responder, ResponderConfig};
 pub const ALIAS_CACHE_ENTRIES: usize = 100_000;
 
 /// What `flatapex serve` was asked to do.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServeOptions {
     /// The directory of `*.zone` files.
     pub zones: PathBuf,
@@ -50,6 +50,8 @@ pub struct ServeOptions {
     pub allow_transfer: Vec<std::net::IpAddr>,
     /// Secondaries to NOTIFY when flattened ALIAS data changes the serial.
     pub notify: Vec<SocketAddr>,
+    /// TSIG keys that allow zone transfers.
+    pub tsig_keys: Vec<hickory_proto::rr::TSigner>,
 }
 
 /// Runs the server until a listener fails.
@@ -78,14 +80,20 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
     let transfers = Arc::new(Transfers::new(
         store.clone(),
         options.allow_transfer.clone(),
+        options.tsig_keys.clone(),
     ));
     let mut service = Service::new(responder.clone(), store.clone());
     service.transfers = Some(transfers.clone());
     let service = Arc::new(service);
-    if !options.allow_transfer.is_empty() || !options.notify.is_empty() {
+    if !options.allow_transfer.is_empty()
+        || !options.notify.is_empty()
+        || !options.tsig_keys.is_empty()
+    {
         log(format!(
-            "transfers allowed to {:?}; NOTIFY to {:?}; re-resolving every ALIAS at its TTL",
-            options.allow_transfer, options.notify
+            "transfers allowed to {:?} and {} TSIG key(s); NOTIFY to {:?}; re-resolving every ALIAS at its TTL",
+            options.allow_transfer,
+            options.tsig_keys.len(),
+            options.notify
         ));
         tokio::spawn(refresh::run(
             responder.clone(),

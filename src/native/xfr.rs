@@ -1,6 +1,7 @@
 //! Zone transfers out over TCP (RFC 5936 AXFR; RFC 1995 IXFR answered with the whole zone, or
 //! with the SOA alone when the client is current), each ALIAS replaced by its flattened records,
-//! allowed only to configured client addresses (everyone else gets REFUSED).
+//! allowed only to configured client addresses or to requests signed with a configured TSIG key
+//! (RFC 8945; the response is signed with the same key). Everyone else gets REFUSED.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,8 +12,10 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
 use super::file_store::FileStore;
-use super::log;
+use super::tsig::{Verdict, sign_all, verify};
+use super::{log, now_ms};
 use crate::xfr::{FlatRecords, serial_gt, transfer_messages, zone_records};
+use hickory_proto::rr::TSigner;
 
 /// Transfer state shared by the TCP listener and the refresh job.
 pub struct Transfers {
@@ -20,6 +23,8 @@ pub struct Transfers {
     pub store: Arc<FileStore>,
     /// Client addresses allowed to transfer.
     pub allow: Vec<IpAddr>,
+    /// TSIG keys whose valid signature allows a transfer from anywhere (RFC 8945).
+    pub keys: Vec<TSigner>,
     /// The flattened ALIAS sets per zone (by apex key), as last resolved.
     pub flats: Mutex<HashMap<Vec<u8>, FlatRecords>>,
 }
@@ -33,11 +38,12 @@ pub fn query_type(query: &[u8]) -> Option<RecordType> {
 }
 
 impl Transfers {
-    /// Transfer state for `store`, allowing `allow`.
-    pub fn new(store: Arc<FileStore>, allow: Vec<IpAddr>) -> Self {
+    /// Transfer state for `store`, allowing the addresses `allow` and the TSIG `keys`.
+    pub fn new(store: Arc<FileStore>, allow: Vec<IpAddr>, keys: Vec<TSigner>) -> Self {
         Transfers {
             store,
             allow,
+            keys,
             flats: Mutex::new(HashMap::new()),
         }
     }
@@ -56,13 +62,29 @@ impl Transfers {
             m.add_query(question.clone());
             vec![m.to_vec().unwrap_or_default()]
         };
-        if !self.allow.contains(&peer) {
-            log(format!(
-                "refused {rtype} of {} to {peer}: not an allowed transfer client",
-                question.name()
-            ));
-            return Some(refuse(ResponseCode::Refused));
-        }
+        let now = now_ms() / 1000;
+        let signer = match verify(&request, query, &self.keys, now) {
+            Verdict::Valid(key, mac) => Some((key, mac)),
+            Verdict::Invalid(why) => {
+                log(format!(
+                    "refused {rtype} of {} to {peer}: {why}",
+                    question.name()
+                ));
+                return Some(refuse(ResponseCode::NotAuth));
+            }
+            Verdict::Unsigned if self.allow.contains(&peer) => None,
+            Verdict::Unsigned => {
+                log(format!(
+                    "refused {rtype} of {} to {peer}: not an allowed transfer client and no TSIG",
+                    question.name()
+                ));
+                return Some(refuse(ResponseCode::Refused));
+            }
+        };
+        let sign = |messages: Vec<Vec<u8>>| match &signer {
+            Some((key, mac)) => sign_all(messages, key, mac.clone(), now),
+            None => messages,
+        };
         let snapshot = self.store.snapshot();
         let Some(zone) = snapshot.get(question.name()).cloned() else {
             return Some(refuse(ResponseCode::NotAuth));
@@ -78,7 +100,7 @@ impl Transfers {
                 m.metadata.authoritative = true;
                 m.add_query(question.clone());
                 m.answers.push(zone.soa_record());
-                return Some(vec![m.to_vec().unwrap_or_default()]);
+                return Some(sign(vec![m.to_vec().unwrap_or_default()]));
             }
         }
         let flats = self.flats.lock().unwrap_or_else(|e| e.into_inner());
@@ -86,11 +108,19 @@ impl Transfers {
         drop(flats);
         let records = zone_records(&zone, &flat, zone.serial());
         log(format!(
-            "{rtype} of {} serial {} to {peer}: {} records",
+            "{rtype} of {} serial {} to {peer}{}: {} records",
             zone.apex(),
             zone.serial(),
+            signer
+                .as_ref()
+                .map(|(k, _)| format!(" (TSIG {})", k.signer_name()))
+                .unwrap_or_default(),
             records.len()
         ));
-        Some(transfer_messages(request.metadata.id, &question, records))
+        Some(sign(transfer_messages(
+            request.metadata.id,
+            &question,
+            records,
+        )))
     }
 }

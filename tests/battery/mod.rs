@@ -381,18 +381,22 @@ pub fn query(case: &Case, id: u16) -> Vec<u8> {
 
 /// A record as text; types hickory reads generically are shown in RFC 3597 §5 form.
 pub fn present(r: &Record) -> String {
-    match &r.data {
-        RData::Unknown { rdata, .. } => format!(
-            "{} {} {} {} \\# {} {}",
-            r.name,
-            r.ttl,
-            r.dns_class,
-            r.record_type(),
-            rdata.anything.len(),
-            data_encoding::HEXLOWER.encode(&rdata.anything)
-        ),
-        _ => r.to_string(),
+    // DS is decoded where hickory's DNSSEC feature is on (native, for TSIG) and opaque where it
+    // is off (wasm): both are shown in RFC 3597 form, so the cases hold everywhere.
+    let opaque = matches!(r.data, RData::Unknown { .. }) || r.record_type() == RecordType::DS;
+    if !opaque {
+        return r.to_string();
     }
+    let bytes = hickory_proto::serialize::binary::BinEncodable::to_bytes(&r.data).unwrap();
+    format!(
+        "{} {} {} {} \\# {} {}",
+        r.name,
+        r.ttl,
+        r.dns_class,
+        r.record_type(),
+        bytes.len(),
+        data_encoding::HEXLOWER.encode(&bytes)
+    )
 }
 
 fn lines(records: &[Record]) -> Vec<String> {
