@@ -86,6 +86,15 @@ struct ServeArgs {
     /// A TSIG key allowed to transfer, NAME:ALGORITHM:BASE64-SECRET (hmac-sha256/384/512).
     #[arg(long = "tsig", value_name = "KEY")]
     tsig: Vec<String>,
+    /// Pull a flattened zone from the worker's /zones/<zone> URL into --zones; repeatable.
+    #[arg(long = "transfer-from", value_name = "URL")]
+    transfer_from: Vec<String>,
+    /// The worker's FLATAPEX_TOKEN for --transfer-from (default: $FLATAPEX_TOKEN).
+    #[arg(long)]
+    transfer_token: Option<String>,
+    /// Seconds between pulls.
+    #[arg(long, default_value_t = 60)]
+    transfer_interval: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -140,7 +149,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         }
     };
     let options = ServeOptions {
-        zones: args.zones,
+        zones: args.zones.clone(),
         listen: args.listen,
         watch: args.watch,
         config: ResponderConfig {
@@ -158,8 +167,27 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             ..UpstreamPolicy::default()
         },
         allow_transfer: args.allow_transfer,
-        notify: args.notify,
+        notify: args.notify.clone(),
         tsig_keys,
+        pull: if args.transfer_from.is_empty() {
+            None
+        } else {
+            let Some(token) = args
+                .transfer_token
+                .clone()
+                .or_else(|| std::env::var("FLATAPEX_TOKEN").ok())
+            else {
+                eprintln!("flatapex: --transfer-from needs --transfer-token or $FLATAPEX_TOKEN");
+                return ExitCode::from(2);
+            };
+            Some(super::pull::PullOptions {
+                urls: args.transfer_from.clone(),
+                token,
+                interval: args.transfer_interval,
+                zones: args.zones.clone(),
+                notify: args.notify.clone(),
+            })
+        },
         doh: args.doh,
         doh_path: args.doh_path,
         log_requests: args.log_requests,

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod file_store;
 pub mod http;
 pub mod inline;
+pub mod pull;
 pub mod push;
 pub mod refresh;
 pub mod response_cache;

@@ -85,7 +85,7 @@ pub async fn run(
 }
 
 /// Sends NOTIFY for `apex` to `secondary` until it answers (RFC 1996 §3.6: retry with backoff).
-async fn send_notify(apex: Name, serial: u32, secondary: SocketAddr) {
+pub(super) async fn send_notify(apex: Name, serial: u32, secondary: SocketAddr) {
     let bind = if secondary.is_ipv4() {
         "0.0.0.0:0"
     } else {

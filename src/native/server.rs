@@ -52,6 +52,8 @@ pub struct ServeOptions {
     pub notify: Vec<SocketAddr>,
     /// TSIG keys that allow zone transfers.
     pub tsig_keys: Vec<hickory_proto::rr::TSigner>,
+    /// Flattened zones to pull from the worker's `/zones/<zone>`.
+    pub pull: Option<super::pull::PullOptions>,
 }
 
 /// Runs the server until a listener fails.
@@ -110,6 +112,14 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
     tokio::spawn(reload_on_hangup(store.clone()));
     if options.watch {
         tokio::spawn(reload_on_change(store.clone()));
+    }
+    if let Some(pull) = options.pull.clone() {
+        log(format!(
+            "pulling {} zone(s) from the worker every {} s",
+            pull.urls.len(),
+            pull.interval
+        ));
+        tokio::spawn(super::pull::run(pull, store.clone()));
     }
     let doh = match options.doh {
         Some(addr) => {
