@@ -34,19 +34,7 @@ for i in $(seq 0 $((n - 1))); do echo "s$i.bench.test A"; done > "$work/static.t
 for i in $(seq 0 $((n - 1))); do echo "a$i.bench.test A"; done > "$work/alias.txt"
 
 kp=$(free_port)
-cat > "$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$kp
-database:
-    storage: "$work/knot/db"
-template:
-  - id: default
-    storage: "$work"
-zone:
-  - domain: cdn.real
-    file: cdn.real.zone
-CONF
+knot_primary_conf "$work/knot" "$kp" cdn.real cdn.real.zone
 taskset -c 1 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 pids+=($!)
 dp=$(free_port)

@@ -29,23 +29,8 @@ taskset -c 0 target/release/flatapex serve --zones "$work" --listen "127.0.0.1:$
   --threads 1 2>"$work/flatapex.log" &
 pids+=($!)
 
-kp=$(free_port); mkdir -p "$work/knot"
-cat > "$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$kp
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$work/knot/db"
-template:
-  - id: default
-    storage: "$work"
-zone:
-  - domain: sample.test
-    file: sample.test.zone
-CONF
+kp=$(free_port)
+knot_primary_conf "$work/knot" "$kp" sample.test sample.test.zone
 taskset -c 0 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 pids+=($!)
 dd=$(free_port)

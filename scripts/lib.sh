@@ -86,3 +86,26 @@ worker_env() {
   export WASM_OPT_BIN=$FLATAPEX_ROOT/node_modules/.bin/wasm-opt
   export PATH=$FLATAPEX_ROOT/node_modules/.bin:$PATH
 }
+
+# knot_primary_conf DIR PORT DOMAIN ZONEFILE: a knotd configuration in DIR/knot.conf that
+# serves DOMAIN from ZONEFILE (a path relative to DIR/..) on 127.0.0.1@PORT, one worker each.
+knot_primary_conf() {
+  local dir=$1 port=$2 domain=$3 file=$4
+  mkdir -p "$dir"
+  cat > "$dir/knot.conf" <<CONF
+server:
+    rundir: "$dir"
+    listen: 127.0.0.1@$port
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "$dir/db"
+template:
+  - id: default
+    storage: "$dir/.."
+zone:
+  - domain: $domain
+    file: $file
+CONF
+}

@@ -12,19 +12,10 @@ use flatapex::message::Transport;
 use flatapex::native::FileStore;
 use flatapex::respond::{Responder, ResponderConfig};
 use flatapex::store::{MemoryStore, ZoneSet, ZoneStore};
-use flatapex::zone::{NoIncludes, load_zone, origin_from_file_name};
 use hickory_proto::rr::Name;
 
 fn memory_zones() -> ZoneSet {
-    battery::ZONES
-        .iter()
-        .map(|(file, text)| {
-            let origin = origin_from_file_name(file).unwrap_or_else(Name::root);
-            load_zone(file, text, &origin, None, &NoIncludes)
-                .unwrap()
-                .zone
-        })
-        .collect()
+    battery::zones().into_iter().collect()
 }
 
 fn run<S: ZoneStore>(label: &str, store: S) {

@@ -9,20 +9,10 @@ use flatapex::kv::{KvSettings, KvZones, MemoryKv, store_zone};
 use flatapex::message::Transport;
 use flatapex::respond::{Responder, ResponderConfig};
 use flatapex::store::{MemoryStore, ZoneSet, ZoneStore};
-use flatapex::zone::{NoIncludes, load_zone, origin_from_file_name};
-use hickory_proto::rr::Name;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn zones() -> ZoneSet {
-    battery::ZONES
-        .iter()
-        .map(|(file, text)| {
-            let origin = origin_from_file_name(file).unwrap_or_else(Name::root);
-            load_zone(file, text, &origin, None, &NoIncludes)
-                .unwrap()
-                .zone
-        })
-        .collect()
+    battery::zones().into_iter().collect()
 }
 
 async fn run<S: ZoneStore>(label: &str, store: S) {

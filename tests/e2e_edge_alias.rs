@@ -5,13 +5,14 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod edge;
+mod fake_upstream;
 
 use std::time::{Duration, Instant};
 
 use edge::*;
-use hickory_proto::op::{Message, ResponseCode};
+use fake_upstream::{Flat, REJECTED};
+use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
-use hickory_proto::rr::rdata::opt::EdnsOption;
 
 fn fake(path: &str) -> String {
     format!("{}{path}", env("FLATAPEX_FAKE_UPSTREAM"))
@@ -29,51 +30,6 @@ fn hits(label: &str) -> usize {
 
 fn control(path: &str) {
     assert_eq!(client().post(fake(path)).send().unwrap().status(), 200);
-}
-
-struct Flat {
-    message: Message,
-    alias: String,
-    took: Duration,
-}
-
-impl Flat {
-    fn addresses(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .message
-            .answers
-            .iter()
-            .filter_map(|r| r.data.ip_addr().map(|ip| ip.to_string()))
-            .collect();
-        v.sort();
-        v
-    }
-    fn ttl(&self) -> u32 {
-        self.message
-            .answers
-            .iter()
-            .map(|r| r.ttl)
-            .min()
-            .unwrap_or(0)
-    }
-    fn rcode(&self) -> ResponseCode {
-        self.message.metadata.response_code
-    }
-    fn ede(&self) -> Option<(u16, String)> {
-        self.message
-            .edns
-            .as_ref()?
-            .options()
-            .options
-            .iter()
-            .find_map(|(_, o)| match o {
-                EdnsOption::Unknown(15, d) => Some((
-                    u16::from_be_bytes([d[0], d[1]]),
-                    String::from_utf8_lossy(&d[2..]).into(),
-                )),
-                _ => None,
-            })
-    }
 }
 
 fn ask(name: &str, qtype: RecordType) -> Flat {
@@ -133,16 +89,7 @@ fn flattening_caching_and_the_fault_matrix_in_workerd() {
             a.took
         );
     }
-    for (name, why) in [
-        ("servfail", "upstream answered Server Failure"),
-        ("garbage", "not a DNS message"),
-        ("wrongid", "not the answer to our query"),
-        ("wrongq", "not the answer to our query"),
-        ("loop", "CNAME loop"),
-        ("http500", "HTTP status 500"),
-        ("ctype", "content type"),
-        ("huge", "over 65535"),
-    ] {
+    for &(name, why) in REJECTED {
         let a = ask(&format!("{name}.alias.test."), RecordType::A);
         assert_eq!(a.rcode(), ResponseCode::ServFail, "{name}");
         let (code, text) = a.ede().unwrap();

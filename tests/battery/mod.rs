@@ -25,6 +25,19 @@ pub const ZONES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The battery's zones, loaded and validated.
+pub fn zones() -> Vec<flatapex::zone::Zone> {
+    ZONES
+        .iter()
+        .map(|(file, text)| {
+            let origin = flatapex::zone::origin_from_file_name(file).unwrap_or_else(Name::root);
+            flatapex::zone::load_zone(file, text, &origin, None, &flatapex::zone::NoIncludes)
+                .unwrap()
+                .zone
+        })
+        .collect()
+}
+
 /// How the battery's queries travel; it decides which cases apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Via {

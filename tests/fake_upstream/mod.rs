@@ -30,6 +30,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hickory_proto::rr::rdata::opt::EdnsOption;
+
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -46,6 +48,73 @@ struct State {
     ttl: AtomicUsize,
     down: AtomicBool,
     hits: Mutex<Vec<String>>,
+}
+
+/// The faults that are rejected at once, each with text its EDE 22 must contain.
+pub const REJECTED: &[(&str, &str)] = &[
+    ("servfail", "upstream answered Server Failure"),
+    ("garbage", "not a DNS message"),
+    ("wrongid", "not the answer to our query"),
+    ("wrongq", "not the answer to our query"),
+    ("loop", "CNAME loop"),
+    ("http500", "HTTP status 500"),
+    ("ctype", "content type"),
+    ("huge", "reading the body"),
+];
+
+/// A flattened answer as a client saw it: the message, how long it took, and the
+/// `flatapex-alias` header when it came over DoH.
+pub struct Flat {
+    pub message: Message,
+    pub took: Duration,
+    pub alias: String,
+}
+
+impl Flat {
+    /// The addresses in the answer, sorted.
+    pub fn addresses(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .message
+            .answers
+            .iter()
+            .filter_map(|r| r.data.ip_addr().map(|ip| ip.to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The lowest TTL of the addresses.
+    pub fn ttl(&self) -> u32 {
+        self.message
+            .answers
+            .iter()
+            .filter(|r| r.data.ip_addr().is_some())
+            .map(|r| r.ttl)
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// The response code.
+    pub fn rcode(&self) -> ResponseCode {
+        self.message.metadata.response_code
+    }
+
+    /// The EDE (RFC 8914) INFO-CODE and text, if any.
+    pub fn ede(&self) -> Option<(u16, String)> {
+        self.message
+            .edns
+            .as_ref()?
+            .options()
+            .options
+            .iter()
+            .find_map(|(_, o)| match o {
+                EdnsOption::Unknown(15, d) if d.len() >= 2 => Some((
+                    u16::from_be_bytes([d[0], d[1]]),
+                    String::from_utf8_lossy(&d[2..]).into(),
+                )),
+                _ => None,
+            })
+    }
 }
 
 /// The running server; it stops when dropped (with its runtime thread).
