@@ -38,11 +38,7 @@ knot_primary_conf "$work/knot" "$kp" cdn.real cdn.real.zone
 taskset -c 1 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 pids+=($!)
 dp=$(free_port)
-cat > "$work/dnsdist.conf" <<CONF
-setLocal('127.0.0.1:$(free_port)')
-newServer({address='127.0.0.1:$kp'})
-addDOHLocal('127.0.0.1:$dp', nil, nil, '/dns-query')
-CONF
+dnsdist_doh_conf "$work/dnsdist.conf" "$kp" "$dp"
 taskset -c 1 dnsdist --supervised --disable-syslog -C "$work/dnsdist.conf" >"$work/dnsdist.log" 2>&1 &
 pids+=($!)
 hole=$(free_port)

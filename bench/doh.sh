@@ -34,13 +34,7 @@ knot_primary_conf "$work/knot" "$kp" sample.test sample.test.zone
 taskset -c 0 knotd -c "$work/knot/knot.conf" >"$work/knot.log" 2>&1 &
 pids+=($!)
 dd=$(free_port)
-cat > "$work/dnsdist.conf" <<CONF
-setLocal('127.0.0.1:$(free_port)')
-newServer({address='127.0.0.1:$kp', healthCheckMode='lazy'})
-addDOHLocal('127.0.0.1:$dd', nil, nil, '/dns-query')
-pc = newPacketCache(10000)
-getPool(''):setCache(pc)
-CONF
+dnsdist_doh_conf "$work/dnsdist.conf" "$kp" "$dd" "pc = newPacketCache(10000) getPool(''):setCache(pc)"
 taskset -c 0 dnsdist --supervised --disable-syslog -C "$work/dnsdist.conf" >"$work/dnsdist.log" 2>&1 &
 pids+=($!)
 

@@ -109,3 +109,14 @@ zone:
     file: $file
 CONF
 }
+
+# dnsdist_doh_conf FILE BACKEND-PORT DOH-PORT [EXTRA-LUA]: dnsdist with a plain-HTTP DoH front
+# (addDOHLocal without a certificate) on 127.0.0.1@DOH-PORT, forwarding to BACKEND-PORT.
+dnsdist_doh_conf() {
+  cat > "$1" <<CONF
+setLocal('127.0.0.1:$(free_port)')
+newServer({address='127.0.0.1:$2', healthCheckMode='lazy'})
+addDOHLocal('127.0.0.1:$3', nil, nil, '/dns-query')
+${4:-}
+CONF
+}

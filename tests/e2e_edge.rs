@@ -146,6 +146,19 @@ fn a_pushed_update_is_served_without_a_restart() {
     println!("update served {took:?} after the push finished");
 }
 
+/// Writes `index` as the zone index in the suite's local KV, through `file`.
+fn put_index(file: &std::path::Path, index: &serde_json::Value) {
+    std::fs::write(file, index.to_string()).unwrap();
+    wrangler(&[
+        "kv",
+        "key",
+        "put",
+        "flatapex/index",
+        "--path",
+        file.to_str().unwrap(),
+    ]);
+}
+
 #[test]
 #[ignore = "needs wrangler dev: run scripts/e2e-edge"]
 fn corrupt_zone_values_keep_the_last_good_copy_and_never_500() {
@@ -175,15 +188,7 @@ fn corrupt_zone_values_keep_the_last_good_copy_and_never_500() {
         ]);
     }
     let index_file = dir.path().join("index.json");
-    std::fs::write(&index_file, index.to_string()).unwrap();
-    wrangler(&[
-        "kv",
-        "key",
-        "put",
-        "flatapex/index",
-        "--path",
-        index_file.to_str().unwrap(),
-    ]);
+    put_index(&index_file, &index);
 
     // Once the worker has seen the new index, broken.test fails with SERVFAIL + EDE (HTTP 200)...
     within(Duration::from_secs(15), || {
@@ -216,13 +221,5 @@ fn corrupt_zone_values_keep_the_last_good_copy_and_never_500() {
         .as_object_mut()
         .unwrap()
         .remove("broken.test.");
-    std::fs::write(&index_file, index.to_string()).unwrap();
-    wrangler(&[
-        "kv",
-        "key",
-        "put",
-        "flatapex/index",
-        "--path",
-        index_file.to_str().unwrap(),
-    ]);
+    put_index(&index_file, &index);
 }
