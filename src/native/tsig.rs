@@ -3,7 +3,7 @@
 
 use hickory_proto::op::Message;
 use hickory_proto::rr::Name;
-use hickory_proto::rr::rdata::tsig::TsigAlgorithm;
+use hickory_proto::rr::rdata::tsig::{TSIG, TsigAlgorithm, make_tsig_record};
 use hickory_proto::rr::{TSigResponseContext, TSigner};
 
 use base64::Engine;
@@ -60,8 +60,10 @@ pub fn verify(request: &Message, bytes: &[u8], keys: &[TSigner], now: u64) -> Ve
     }
 }
 
-/// Signs each response message in turn (RFC 8945 §5.3.1: the first chained to the request MAC,
-/// each later one to the MAC before it).
+/// Signs each response message in turn (RFC 8945 §5.3.1): the first over the request MAC and
+/// the full TSIG variables (hickory-proto's response signer); each later one over the MAC
+/// before it, the message, and the TSIG timers only, which is what the RFC asks of every
+/// message after the first.
 pub fn sign_all(
     messages: Vec<Vec<u8>>,
     key: &TSigner,
@@ -69,10 +71,12 @@ pub fn sign_all(
     now: u64,
 ) -> Vec<Vec<u8>> {
     let mut previous = request_mac;
-    messages
-        .into_iter()
-        .filter_map(|bytes| {
-            let mut message = Message::from_vec(&bytes).ok()?;
+    let mut out = Vec::with_capacity(messages.len());
+    for (i, bytes) in messages.into_iter().enumerate() {
+        let Ok(mut message) = Message::from_vec(&bytes) else {
+            continue;
+        };
+        let record = if i == 0 {
             let context = TSigResponseContext::new(
                 message.metadata.id,
                 now,
@@ -80,10 +84,34 @@ pub fn sign_all(
                 previous.clone(),
                 None,
             );
-            let record = context.sign(&bytes).ok()?;
-            previous = record.data.mac.clone();
-            message.signature = Some(record);
-            message.to_vec().ok()
-        })
-        .collect()
+            match context.sign(&bytes) {
+                Ok(record) => record,
+                Err(_) => continue,
+            }
+        } else {
+            let mut tbs = Vec::with_capacity(2 + previous.len() + bytes.len() + 8);
+            tbs.extend_from_slice(&(previous.len() as u16).to_be_bytes());
+            tbs.extend_from_slice(&previous);
+            tbs.extend_from_slice(&bytes);
+            tbs.extend_from_slice(&now.to_be_bytes()[2..]); // Time Signed: 48 bits
+            tbs.extend_from_slice(&key.fudge().to_be_bytes());
+            let Ok(mac) = key.sign(&tbs) else { continue };
+            let tsig = TSIG::new(
+                key.algorithm().clone(),
+                now,
+                key.fudge(),
+                mac,
+                message.metadata.id,
+                None,
+                Vec::new(),
+            );
+            Box::new(make_tsig_record(key.signer_name().clone(), tsig))
+        };
+        previous = record.data.mac.clone();
+        message.signature = Some(record);
+        if let Ok(signed) = message.to_vec() {
+            out.push(signed);
+        }
+    }
+    out
 }
