@@ -18,19 +18,23 @@ use worker::{
 };
 
 use crate::alias::{MemoryAliasCache, Resolver};
-use crate::doh::{HttpRequest, HttpResponse, serve_doh};
+use crate::doh::{HttpRequest, HttpResponse, Limits, serve_doh};
 use crate::kv::{KvZones, ZoneStatus};
-use crate::respond::Responder;
+use crate::respond::{Responder, ResponderConfig};
 use crate::settings::Settings;
 
 use alias::{EdgeAliasCache, FetchUpstream, WorkerTimer};
 use kv_backend::WorkersKv;
+use worker::kv::KvStore;
 
 /// The KV namespace binding that holds the zones (`[[kv_namespaces]]` in `wrangler.toml`).
 pub const ZONES_BINDING: &str = "ZONES";
 
 struct Isolate {
     settings: Settings,
+    /// Derived from `settings` once, not per request.
+    limits: Limits,
+    responder: ResponderConfig,
     zones: KvZones,
     aliases: MemoryAliasCache,
 }
@@ -49,6 +53,8 @@ fn isolate(env: &Env) -> &'static std::result::Result<Isolate, String> {
         Ok(Isolate {
             zones: KvZones::new(settings.kv()),
             aliases: MemoryAliasCache::new(ALIAS_MEMORY_ENTRIES),
+            limits: settings.limits(),
+            responder: settings.responder(),
             settings,
         })
     })
@@ -61,10 +67,18 @@ struct Health<'a> {
     zones: &'a [ZoneStatus],
 }
 
-/// The ALIAS resolver for one request (or one background refresh).
+/// Writes the zone store's load and failure events as log lines.
+fn log_events(isolate: &Isolate, more: Vec<String>) {
+    for event in more.into_iter().chain(isolate.zones.take_events()) {
+        console_log!("{}", serde_json::json!({ "event": event }));
+    }
+}
+
+/// The ALIAS resolver for one request (or one background refresh), over the zones namespace
+/// `kv` for last-good copies.
 fn resolver(
     isolate: &'static Isolate,
-    env: &Env,
+    kv: Option<KvStore>,
     base_url: String,
 ) -> Resolver<FetchUpstream, EdgeAliasCache, WorkerTimer> {
     let settings = &isolate.settings;
@@ -73,7 +87,7 @@ fn resolver(
         EdgeAliasCache {
             memory: &isolate.aliases,
             base_url,
-            kv: env.kv(ZONES_BINDING).ok(),
+            kv,
             keep_seconds: settings.stale_window_seconds,
         },
         WorkerTimer,
@@ -114,9 +128,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         } else {
             Response::error("use GET for /zones/<zone>\n", 405)
         };
-        for event in isolate.zones.take_events() {
-            console_log!("{}", serde_json::json!({ "event": event }));
-        }
+        log_events(isolate, Vec::new());
         let status = response.as_ref().map(|r| r.status_code()).unwrap_or(500);
         console_log!(
             "{}",
@@ -148,8 +160,8 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     );
     let responder = Responder::new(
         store,
-        resolver(isolate, &env, alias_base.clone()),
-        isolate.settings.responder(),
+        resolver(isolate, Some(kv.0.clone()), alias_base.clone()),
+        isolate.responder.clone(),
     );
     let health = || {
         let zones = isolate.zones.status();
@@ -161,21 +173,13 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         .unwrap_or_default()
     };
     let clock = || js_sys::Date::now();
-    let served = serve_doh(
-        &responder,
-        &http,
-        &isolate.settings.limits(),
-        now_ms,
-        &clock,
-        &health,
-    )
-    .await;
+    let mut served = serve_doh(&responder, &http, &isolate.limits, now_ms, &clock, &health).await;
     // Refresh ahead (DESIGN §3): answered from cache already; re-resolve after the response.
     if !served.refresh.is_empty() {
-        let env = env.clone();
-        let targets = served.refresh.clone();
+        let targets = std::mem::take(&mut served.refresh);
+        let kv = kv.0.clone();
         ctx.wait_until(async move {
-            let resolver = resolver(isolate, &env, alias_base);
+            let resolver = resolver(isolate, Some(kv), alias_base);
             for (target, rtype) in targets {
                 let result = resolver.refresh(&target, rtype, Date::now().as_millis()).await;
                 console_log!(
@@ -185,9 +189,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
             }
         });
     }
-    for event in isolate.zones.take_events() {
-        console_log!("{}", serde_json::json!({ "event": event }));
-    }
+    log_events(isolate, Vec::new());
     console_log!("{}", served.log.to_json());
     to_worker(served.response)
 }
@@ -219,11 +221,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     // No request, so no host of our own: the Cache API layer gets a fixed synthetic base.
     let flattener = resolver(
         isolate,
-        &env,
+        env.kv(ZONES_BINDING).ok(),
         "https://flatapex.invalid/__flatapex/alias/".into(),
     );
     let lines = secondary::refresh_all(isolate, &env, flattener, Date::now().as_millis()).await;
-    for line in lines.into_iter().chain(isolate.zones.take_events()) {
-        console_log!("{}", serde_json::json!({ "event": line }));
-    }
+    log_events(isolate, lines);
 }

@@ -41,7 +41,7 @@ pub async fn refresh_all<F: Flattener>(
         Err(e) => return vec![format!("scheduled refresh: {e}")],
     };
     let store = isolate.zones.with(&kv, now_ms);
-    let responder = Responder::new(store, flattener, isolate.settings.responder());
+    let responder = Responder::new(store, flattener, isolate.responder.clone());
     for (apex_id, entry) in &index.zones {
         let mut sets = Vec::new();
         let mut failed = 0;
