@@ -14,6 +14,7 @@ use crate::message::Transport;
 use crate::respond::Response;
 use crate::zone::model::FastMap;
 use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::RecordType;
 
 /// Entries kept before the cache starts over (a bound on memory, whatever clients send).
 const MAX_ENTRIES: usize = 50_000;
@@ -56,12 +57,14 @@ fn key(transport: Transport, query: &[u8], out: &mut Vec<u8>) {
 
 impl ResponseCache {
     /// Copies the cached response to `query` into `out`, with the query's ID; false on a miss.
+    /// `now_ms` is read only for entries that expire (flattened ALIAS answers), so answers from
+    /// zone data alone cost no clock read.
     pub fn answer(
         &self,
         transport: Transport,
         query: &[u8],
         generation: u64,
-        now_ms: u64,
+        now_ms: impl FnOnce() -> u64,
         scratch: &mut Vec<u8>,
         out: &mut Vec<u8>,
     ) -> bool {
@@ -76,7 +79,7 @@ impl ResponseCache {
             return false;
         }
         match inner.entries.get(&scratch[..]) {
-            Some(entry) if entry.expires_ms > now_ms => {
+            Some(entry) if entry.expires_ms == u64::MAX || entry.expires_ms > now_ms() => {
                 out.clear();
                 out.extend_from_slice(&entry.response);
                 out[..2].copy_from_slice(&query[..2]);
@@ -98,7 +101,12 @@ impl ResponseCache {
     ) {
         let cacheable = query.len() >= 12
             && response.framed.bytes.len() >= 12
-            && response.framed.rcode != ResponseCode::ServFail;
+            && response.framed.rcode != ResponseCode::ServFail
+            // Transfer questions go to the transfer path after a cache miss: never cache them.
+            && !matches!(
+                response.info.qtype,
+                Some(RecordType::AXFR | RecordType::IXFR)
+            );
         let alias = &response.info.alias;
         let expires_ms = if alias.iter().all(|a| a.source == Source::Local) {
             u64::MAX
@@ -185,14 +193,14 @@ mod tests {
         cache.keep(Transport::Udp, &query, 1, 0, &kept);
         let mut again = query;
         again[..2].copy_from_slice(&[0x12, 0x34]);
-        assert!(cache.answer(Transport::Udp, &again, 1, 5, &mut scratch, &mut out));
+        assert!(cache.answer(Transport::Udp, &again, 1, || 5, &mut scratch, &mut out));
         assert_eq!(&out[..3], &[0x12, 0x34, 0x84]);
-        let tcp = cache.answer(Transport::Tcp, &again, 1, 5, &mut scratch, &mut out);
+        let tcp = cache.answer(Transport::Tcp, &again, 1, || 5, &mut scratch, &mut out);
         assert!(!tcp, "keyed by transport");
         again[5] = 99;
-        let other = cache.answer(Transport::Udp, &again, 1, 5, &mut scratch, &mut out);
+        let other = cache.answer(Transport::Udp, &again, 1, || 5, &mut scratch, &mut out);
         assert!(!other, "keyed by the query bytes");
-        let reloaded = cache.answer(Transport::Udp, &query, 2, 5, &mut scratch, &mut out);
+        let reloaded = cache.answer(Transport::Udp, &query, 2, || 5, &mut scratch, &mut out);
         assert!(!reloaded, "a reload empties it");
     }
 
@@ -201,7 +209,7 @@ mod tests {
         let (mut scratch, mut out) = (Vec::new(), Vec::new());
         let query = [0u8; 16];
         let hit = |cache: &ResponseCache, now, scratch: &mut Vec<u8>, out: &mut Vec<u8>| {
-            cache.answer(Transport::Udp, &query, 0, now, scratch, out)
+            cache.answer(Transport::Udp, &query, 0, || now, scratch, out)
         };
         let cache = ResponseCache::default();
         let stale = response(&[0; 12], Some(Source::Stale));

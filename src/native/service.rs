@@ -48,7 +48,7 @@ impl Service {
             transport,
             query,
             self.store.generation(),
-            now_ms(),
+            now_ms,
             scratch,
             out,
         )

@@ -95,6 +95,11 @@ async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits)
         let Ok(slot) = tx.clone().reserve_owned().await else {
             break;
         };
+        if service.cached(Transport::Tcp, &query, &mut scratch, &mut cached) {
+            slot.send(cached.clone());
+            continue;
+        }
+        // After the cache, which never holds transfer questions: cached answers skip this.
         if let Some(messages) = service.transfer(peer, &query) {
             drop(slot);
             for message in messages {
@@ -102,10 +107,6 @@ async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits)
                     break;
                 }
             }
-            continue;
-        }
-        if service.cached(Transport::Tcp, &query, &mut scratch, &mut cached) {
-            slot.send(cached.clone());
             continue;
         }
         let service = service.clone();
