@@ -75,6 +75,19 @@ pub struct Flattened {
     pub refresh: bool,
 }
 
+impl Flattened {
+    /// Nothing usable from `source`, for `reason`: the failure policy decides.
+    pub fn failed(source: Source, reason: String) -> Flattened {
+        Flattened {
+            outcome: Outcome::Failed { reason },
+            source,
+            upstream: None,
+            ede: None,
+            refresh: false,
+        }
+    }
+}
+
 /// The port that flattens targets outside our zones. The edge and native shells provide it
 /// over their own fetch, caches and timers; targets in hosted zones never reach it.
 #[allow(async_fn_in_trait)]
@@ -96,15 +109,10 @@ pub struct NoUpstreams;
 
 impl Flattener for NoUpstreams {
     async fn flatten(&self, target: &Name, _: RecordType, _: u32, _: u64) -> Flattened {
-        Flattened {
-            outcome: Outcome::Failed {
-                reason: format!("no upstream is configured to resolve {target}"),
-            },
-            source: Source::Upstream,
-            upstream: None,
-            ede: None,
-            refresh: false,
-        }
+        Flattened::failed(
+            Source::Upstream,
+            format!("no upstream is configured to resolve {target}"),
+        )
     }
 }
 

@@ -238,13 +238,7 @@ impl<U: Upstream, C: AliasCache, T: Timer> Flattener for Resolver<U, C, T> {
                         refresh: false,
                     }
                 }
-                _ => Flattened {
-                    outcome: Outcome::Failed { reason },
-                    source: Source::Upstream,
-                    upstream: None,
-                    ede: None,
-                    refresh: false,
-                },
+                _ => Flattened::failed(Source::Upstream, reason),
             },
         }
     }

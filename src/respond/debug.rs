@@ -52,7 +52,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
         let mut strings = vec![format!("target={}", alias.target)];
         for rtype in [RecordType::A, RecordType::AAAA] {
             let flat = self
-                .flatten_one(&alias.target, rtype, alias.ttl, now_ms)
+                .flatten_target(&alias.target, rtype, alias.ttl, now_ms)
                 .await;
             let mut line = format!("{rtype}: source={}", flat.source.as_str());
             match flat.outcome {

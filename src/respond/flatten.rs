@@ -26,7 +26,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
         let mut added = 0;
         for &rtype in &request.types {
             let flat = self
-                .flatten_one(&request.target, rtype, request.ttl, now_ms)
+                .flatten_target(&request.target, rtype, request.ttl, now_ms)
                 .await;
             provenance.push(AliasProvenance {
                 owner: request.owner.clone(),
@@ -77,20 +77,10 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
         provenance
     }
 
-    /// Flattens one type of `target` as a query would (locally if a hosted zone holds it, else
-    /// through the flattener and its cache): what the transfer refresh job calls.
+    /// Flattens one type of `target` as a query would: locally if a hosted zone holds it, else
+    /// through the flattener and its cache. The responder, the debug TXT and the transfer
+    /// refresh jobs all call this.
     pub async fn flatten_target(
-        &self,
-        target: &Name,
-        rtype: RecordType,
-        alias_ttl: u32,
-        now_ms: u64,
-    ) -> Flattened {
-        self.flatten_one(target, rtype, alias_ttl, now_ms).await
-    }
-
-    /// Flattens one type of `target`, locally if a hosted zone holds it.
-    pub(super) async fn flatten_one(
         &self,
         target: &Name,
         rtype: RecordType,
@@ -108,7 +98,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                     let cap = flattened_ttl(alias_ttl, ttls.iter().copied(), 0);
                     return self.flattener.flatten(&name, rtype, cap, now_ms).await;
                 }
-                Err(e) => return failed(e.to_string()),
+                Err(e) => return Flattened::failed(Source::Local, e.to_string()),
             };
             let found = zone.lookup(&name, rtype);
             ttls.extend(found.answers.iter().map(|r| r.ttl));
@@ -138,18 +128,11 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 }
             }
         }
-        failed(format!(
-            "the ALIAS chain from {target} is longer than {MAX_ALIAS_CHAIN} names or loops"
-        ))
-    }
-}
-
-fn failed(reason: String) -> Flattened {
-    Flattened {
-        outcome: Outcome::Failed { reason },
-        source: Source::Local,
-        upstream: None,
-        ede: None,
-        refresh: false,
+        Flattened::failed(
+            Source::Local,
+            format!(
+                "the ALIAS chain from {target} is longer than {MAX_ALIAS_CHAIN} names or loops"
+            ),
+        )
     }
 }
