@@ -6,11 +6,8 @@ mod battery;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use flatapex::alias::NoUpstreams;
-use flatapex::kv::{KvSettings, KvZones, MemoryKv, store_zone};
-use flatapex::message::Transport;
+use flatapex::kv::{KvSettings, KvZones};
 use flatapex::native::FileStore;
-use flatapex::respond::{Responder, ResponderConfig};
 use flatapex::store::{MemoryStore, ZoneSet, ZoneStore};
 use hickory_proto::rr::Name;
 
@@ -19,28 +16,7 @@ fn memory_zones() -> ZoneSet {
 }
 
 fn run<S: ZoneStore>(label: &str, store: S) {
-    let responder = Responder::new(store, NoUpstreams, ResponderConfig::default());
-    for (via, transport) in [
-        (battery::Via::Udp, Transport::Udp),
-        (battery::Via::Stream, Transport::Tcp),
-        (battery::Via::Stream, Transport::Https),
-    ] {
-        futures::executor::block_on(battery::run(
-            &format!("{label} {transport:?}"),
-            via,
-            |query| {
-                let responder = &responder;
-                async move {
-                    responder
-                        .respond(&query, transport, 0)
-                        .await
-                        .expect("a query gets a response")
-                        .framed
-                        .bytes
-                }
-            },
-        ));
-    }
+    futures::executor::block_on(battery::run_store(label, store));
 }
 
 #[test]
@@ -63,21 +39,9 @@ fn file_store() {
     run("file", store);
 }
 
-/// Zones written to a key-value store as `flatapex push` writes them, served by the KV store.
-fn kv_store(shard_bytes: usize) -> (MemoryKv, u32) {
-    let kv = MemoryKv::new();
-    let stored: Vec<_> = memory_zones()
-        .iter()
-        .map(|zone| store_zone(zone, shard_bytes).unwrap())
-        .collect();
-    let shards = stored.iter().map(|z| z.entry.shards).max().unwrap_or(0);
-    kv.publish(&stored);
-    (kv, shards)
-}
-
 #[test]
 fn kv_store_whole_zones() {
-    let (kv, shards) = kv_store(flatapex::kv::DEFAULT_SHARD_BYTES);
+    let (kv, shards) = battery::published_kv(flatapex::kv::DEFAULT_SHARD_BYTES);
     assert_eq!(shards, 1);
     let zones = KvZones::new(KvSettings::default());
     run("kv", zones.with(&kv, 0));
@@ -86,7 +50,7 @@ fn kv_store_whole_zones() {
 #[test]
 fn kv_store_sharded_zones() {
     // Shards of ~100 bytes force every subtree of battery.test into its own value.
-    let (kv, shards) = kv_store(100);
+    let (kv, shards) = battery::published_kv(100);
     assert!(shards >= 8, "battery.test split into only {shards} shards");
     let zones = KvZones::new(KvSettings::default());
     run("kv sharded", zones.with(&kv, 0));

@@ -9,9 +9,8 @@ mod battery;
 use base64::Engine;
 use flatapex::alias::NoUpstreams;
 use flatapex::doh::{HttpRequest, Limits, serve_doh};
-use flatapex::kv::{KvSettings, KvZones, MemoryKv, store_zone};
+use flatapex::kv::{KvSettings, KvZones};
 use flatapex::respond::{Responder, ResponderConfig};
-use flatapex::zone::{NoIncludes, load_zone, origin_from_file_name};
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RecordType};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -21,18 +20,7 @@ const QUERIES: usize = 200_000;
 #[wasm_bindgen_test]
 #[ignore = "benchmark: run bench/edge.sh"]
 async fn warm_query_cpu_in_wasm() {
-    let kv = MemoryKv::new();
-    let stored: Vec<_> = battery::ZONES
-        .iter()
-        .map(|(file, text)| {
-            let origin = origin_from_file_name(file).unwrap_or_else(Name::root);
-            let zone = load_zone(file, text, &origin, None, &NoIncludes)
-                .unwrap()
-                .zone;
-            store_zone(&zone, flatapex::kv::DEFAULT_SHARD_BYTES).unwrap()
-        })
-        .collect();
-    kv.publish(&stored);
+    let (kv, _) = battery::published_kv(flatapex::kv::DEFAULT_SHARD_BYTES);
     let zones = KvZones::new(KvSettings::default());
     let responder = Responder::new(zones.with(&kv, 0), NoUpstreams, ResponderConfig::default());
     let mut message = Message::query();

@@ -38,6 +38,47 @@ pub fn zones() -> Vec<flatapex::zone::Zone> {
         .collect()
 }
 
+/// The battery's zones written to a key-value store as `flatapex push` writes them, in shards
+/// of about `shard_bytes`; also returns the most shards any zone got.
+pub fn published_kv(shard_bytes: usize) -> (flatapex::kv::MemoryKv, u32) {
+    let kv = flatapex::kv::MemoryKv::new();
+    let stored: Vec<_> = zones()
+        .iter()
+        .map(|zone| flatapex::kv::store_zone(zone, shard_bytes).unwrap())
+        .collect();
+    let shards = stored.iter().map(|z| z.entry.shards).max().unwrap_or(0);
+    kv.publish(&stored);
+    (kv, shards)
+}
+
+/// Runs the battery through the responder (no sockets) over `store`, for UDP, TCP and DoH.
+pub async fn run_store<S: flatapex::store::ZoneStore>(label: &str, store: S) {
+    use flatapex::message::Transport;
+    let responder = flatapex::respond::Responder::new(
+        store,
+        flatapex::alias::NoUpstreams,
+        flatapex::respond::ResponderConfig::default(),
+    );
+    for (via, transport) in [
+        (Via::Udp, Transport::Udp),
+        (Via::Stream, Transport::Tcp),
+        (Via::Stream, Transport::Https),
+    ] {
+        run(&format!("{label} {transport:?}"), via, |query| {
+            let responder = &responder;
+            async move {
+                responder
+                    .respond(&query, transport, 0)
+                    .await
+                    .expect("a query gets a response")
+                    .framed
+                    .bytes
+            }
+        })
+        .await;
+    }
+}
+
 /// How the battery's queries travel; it decides which cases apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Via {
