@@ -65,27 +65,7 @@ CONF
 
 start_knot() {  # port
   mkdir -p "$work/knot/db"
-  cat > "$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$1
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$work/knot/db"
-log:
-  - target: "$work/knot/knot.log"
-    any: warning
-template:
-  - id: default
-    storage: "$work"
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: $origin
-    file: "$work/$origin.zone"
-CONF
+  knot_primary_conf "$work/knot" "$1" "$origin" "$origin.zone"
   taskset -c 0 knotd -c "$work/knot/knot.conf" &
   pids+=($!)
 }

@@ -104,6 +104,8 @@ database:
 template:
   - id: default
     storage: "$dir/.."
+    zonefile-sync: -1
+    journal-content: none
 zone:
   - domain: $domain
     file: $file
