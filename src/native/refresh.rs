@@ -24,6 +24,9 @@ const RETRY_FAILED_MS: u64 = 30_000;
 const NOTIFY_ATTEMPTS: u32 = 6;
 const NOTIFY_FIRST_WAIT_MS: u64 = 500;
 
+/// (owner, target, ALIAS TTL) of every ALIAS, by zone apex key.
+type AliasesByZone = HashMap<Vec<u8>, Vec<(Name, Name, u32)>>;
+
 /// Runs the job forever: a pass every second over every ALIAS that is due.
 pub async fn run(
     responder: Arc<NativeResponder>,
@@ -32,14 +35,34 @@ pub async fn run(
 ) {
     let mut due: HashMap<(Vec<u8>, Name), u64> = HashMap::new();
     let mut first_pass = true;
+    // Every ALIAS per zone, listed again only when the zones change, not on every pass (a
+    // listing walks every node of the zone).
+    let mut listed: Option<(u64, AliasesByZone)> = None;
     loop {
+        let generation = transfers.store.generation();
+        if listed.as_ref().is_none_or(|(g, _)| *g != generation) {
+            let by_zone = transfers
+                .store
+                .snapshot()
+                .iter()
+                .map(|zone| {
+                    let aliases = zone
+                        .aliases()
+                        .map(|(owner, alias)| (owner.clone(), alias.target.clone(), alias.ttl))
+                        .collect();
+                    (zone.apex_key().to_vec(), aliases)
+                })
+                .collect();
+            listed = Some((generation, by_zone));
+        }
         for zone in transfers.store.snapshot().iter() {
             let now = now_ms();
             let mut changed = false;
-            let aliases: Vec<(Name, Name, u32)> = zone
-                .aliases()
-                .map(|(owner, alias)| (owner.clone(), alias.target.clone(), alias.ttl))
-                .collect();
+            let aliases = listed
+                .as_ref()
+                .and_then(|(_, by_zone)| by_zone.get(zone.apex_key()))
+                .cloned()
+                .unwrap_or_default();
             for (owner, target, alias_ttl) in aliases {
                 let slot = (zone.apex_key().to_vec(), owner.clone());
                 if due.get(&slot).is_some_and(|&at| at > now) {
