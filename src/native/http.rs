@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -16,7 +16,9 @@ use tokio::net::TcpListener;
 
 use super::file_store::FileStore;
 use super::{NativeResponder, log, now_ms, refresh_targets};
-use crate::doh::{HttpRequest, Limits, MAX_BODY, serve_doh};
+use crate::doh::{
+    HttpError, HttpRequest, HttpResponse, Limits, MAX_BODY, error_response, serve_doh,
+};
 
 /// What the DoH listener shares between connections.
 pub struct DohState {
@@ -51,10 +53,22 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    // One byte over the limit is enough for the core to answer 413.
-    let body = match Limited::new(body, MAX_BODY + 1).collect().await {
+    let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::from(vec![0; MAX_BODY + 1]),
+        Err(e) => {
+            let error = if e.is::<LengthLimitError>() {
+                HttpError {
+                    status: 413,
+                    reason: format!("body over {MAX_BODY} bytes"),
+                }
+            } else {
+                HttpError {
+                    status: 400,
+                    reason: format!("reading the body: {e}"),
+                }
+            };
+            return Ok(to_hyper(error_response(&error)));
+        }
     };
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let http = HttpRequest {
@@ -82,15 +96,19 @@ async fn handle(
         log(served.log.to_json());
     }
     refresh_targets(&state.responder, served.refresh);
-    let mut response = Response::new(Full::new(Bytes::from(served.response.body)));
+    Ok(to_hyper(served.response))
+}
+
+fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(http.body)));
     *response.status_mut() =
-        StatusCode::from_u16(served.response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in served.response.headers {
+        StatusCode::from_u16(http.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in http.headers {
         if let Ok(value) = value.parse() {
             response.headers_mut().insert(name, value);
         }
     }
-    Ok(response)
+    response
 }
 
 fn health_body(store: &FileStore) -> Vec<u8> {
