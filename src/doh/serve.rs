@@ -90,53 +90,36 @@ where
         ..RequestLog::default()
     };
     let mut refresh = Vec::new();
-    let (mut response, failure) = match parse_request(req, limits) {
-        Err(e) => (error_response(&e), Some(e)),
-        Ok(DohRequest::Preflight) => (preflight_response(), None),
-        Ok(DohRequest::Health) => (health_response(health()), None),
-        Ok(DohRequest::Wire(query)) => {
-            match responder.respond(&query, Transport::Https, now_ms).await {
-                Some(answer) => {
-                    note(&mut log, &answer);
-                    refresh = refresh_of(&answer);
-                    let body = answer.framed.bytes.clone();
-                    (
-                        dns_response(&answer, body, false, clock_ms() - started),
-                        None,
-                    )
-                }
-                None => {
-                    let e = HttpError {
-                        status: 400,
-                        reason: "not a DNS query (QR is set, or the header is short)".into(),
-                    };
-                    (error_response(&e), Some(e))
-                }
+    // Either a finished HTTP answer, or a DNS query to answer (and whether as JSON).
+    let exchange = match parse_request(req, limits) {
+        Err(e) => Err((error_response(&e), Some(e))),
+        Ok(DohRequest::Preflight) => Err((preflight_response(), None)),
+        Ok(DohRequest::Health) => Err((health_response(health()), None)),
+        Ok(DohRequest::Wire(query)) => Ok((query, false)),
+        Ok(DohRequest::Json(query)) => Ok((query.to_wire(), true)),
+    };
+    let (mut response, failure) = match exchange {
+        Err(done) => done,
+        Ok((query, json)) => match responder.respond(&query, Transport::Https, now_ms).await {
+            Some(mut answer) => {
+                note(&mut log, &answer);
+                refresh = refresh_of(&answer);
+                let body = if json {
+                    json_body(&answer.framed.bytes)
+                } else {
+                    std::mem::take(&mut answer.framed.bytes)
+                };
+                let elapsed = clock_ms() - started;
+                (dns_response(&answer, body, json, elapsed), None)
             }
-        }
-        Ok(DohRequest::Json(query)) => {
-            let answer = responder
-                .respond(&query.to_wire(), Transport::Https, now_ms)
-                .await;
-            match answer {
-                Some(answer) => {
-                    note(&mut log, &answer);
-                    refresh = refresh_of(&answer);
-                    let body = json_body(&answer.framed.bytes);
-                    (
-                        dns_response(&answer, body, true, clock_ms() - started),
-                        None,
-                    )
-                }
-                None => {
-                    let e = HttpError {
-                        status: 400,
-                        reason: "the query could not be built".into(),
-                    };
-                    (error_response(&e), Some(e))
-                }
+            None => {
+                let e = HttpError {
+                    status: 400,
+                    reason: "not a DNS query (QR is set, or the header is short)".into(),
+                };
+                (error_response(&e), Some(e))
             }
-        }
+        },
     };
     if req.method == "HEAD" {
         response.body.clear();
