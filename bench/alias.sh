@@ -12,10 +12,7 @@ secs=${1:-10}; cold=${2:-400}
 ensure_apt knot dnsdist dnsperf bind9-dnsutils python3-dnspython >/dev/null
 cargo build --quiet --release --locked --bin flatapex
 out=bench/results; mkdir -p "$out"
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_dir
 n=200   # ALIAS owners in the warm mix
 
 {

@@ -12,16 +12,13 @@ ensure_apt nsd knot dnsperf >/dev/null
 echo "building flatapex (release)"
 cargo build --quiet --release --locked --bin flatapex
 out=bench/results; mkdir -p "$out"
-work=$(mktemp -d)
+scratch_dir
 zone=tests/conformance/sample.zone
 origin=sample.test
 cp "$zone" "$work/$origin.zone"
 # The query mix: the conformance queries (hits, CNAMEs, wildcards, NXDOMAIN, referrals).
 grep -v '^#' tests/conformance/queries.txt | grep -v -e ' ANY$' -e '^other' > "$work/queries"
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
 wait_udp() {  # port
   for _ in $(seq 100); do

@@ -11,10 +11,7 @@ secs=${1:-10}
 ensure_apt nghttp2-client dnsdist knot bind9 >/dev/null
 cargo build --quiet --release --locked --bin flatapex
 out=bench/results; mkdir -p "$out"
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_dir
 cp tests/conformance/sample.zone "$work/sample.test.zone"
 # An A query for www.sample.test, ID 0 (RFC 8484 §4.1), base64url without padding.
 dns=$(/usr/bin/python3 -c 'import base64, dns.message; q = dns.message.make_query("www.sample.test", "A"); q.id = 0; print(base64.urlsafe_b64encode(q.to_wire()).decode().rstrip("="))')
@@ -67,7 +64,7 @@ for proto in h2c h1; do
     # BIND 9.18 serves DoH over HTTP/2 only.
     if [ $proto = h1 ] && [ $s = bind ]; then rps[$proto-$s]=0; continue; fi
     flag=; [ $proto = h1 ] && flag=--h1
-    taskset -c 1 h2load $flag -c 32 -m 8 -t 1 -D "$secs" "${url[$s]}" >"$out/doh-$proto-$s.txt" 2>&1 || true
+    timeout $((secs + 30)) taskset -c 1 h2load $flag -c 32 -m 8 -t 1 -D "$secs" "${url[$s]}" >"$out/doh-$proto-$s.txt" 2>&1 || true
     rps[$proto-$s]=$(awk '/^finished in/ { gsub(/,/, ""); print int($4) }' "$out/doh-$proto-$s.txt")
     ok=$(awk '/^status codes:/ { print $3 }' "$out/doh-$proto-$s.txt")
     echo "  $proto $s: ${rps[$proto-$s]} req/s (${ok} 2xx)"

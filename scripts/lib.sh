@@ -122,3 +122,12 @@ addDOHLocal('127.0.0.1:$3', nil, nil, '/dns-query')
 ${4:-}
 CONF
 }
+
+# scratch_dir: sets $work to a new temporary directory and $pids to an empty list; on exit,
+# every process in $pids is stopped and $work removed. Clean-up may not fail (set -e would
+# turn a killed child's status into the script's).
+scratch_dir() {
+  work=$(mktemp -d)
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
