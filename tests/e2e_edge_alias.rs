@@ -64,6 +64,7 @@ fn flattening_caching_and_the_fault_matrix_in_workerd() {
     let again = ask("www.alias.test.", RecordType::A);
     assert_eq!(again.addresses(), ok);
     assert!(again.alias.contains("source=memory"), "{}", again.alias);
+    assert!(!again.alias.contains("failed"), "{}", again.alias);
     assert_eq!(hits("plain.cdn.fake. A"), 1);
     // The JSON API shows the flattened answer.
     let json: serde_json::Value = client()
@@ -83,6 +84,7 @@ fn flattening_caching_and_the_fault_matrix_in_workerd() {
         let a = ask(&format!("{name}.alias.test."), RecordType::A);
         assert_eq!(a.rcode(), ResponseCode::ServFail, "{name}");
         assert_eq!(a.ede().unwrap().0, 22, "{name}");
+        assert!(a.alias.ends_with("; failed"), "{name}: {}", a.alias);
         assert!(
             a.took >= Duration::from_millis(550) && a.took < Duration::from_millis(1300),
             "{name}: {:?}",

@@ -39,7 +39,9 @@ pub fn cache_control(info: &ResponseInfo) -> String {
 }
 
 /// The `flatapex-alias` header (DESIGN §3): `<name> -> <target>; type=A; source=<memory|cache|
-/// upstream|stale|local>[; upstream=<url>]`, one entry per flattened type, comma-separated.
+/// upstream|stale|local>[; upstream=<url>][; failed]`, one entry per flattened type,
+/// comma-separated. `failed` marks a type where `source` gave nothing usable and the failure
+/// policy answered.
 pub fn alias_header(info: &ResponseInfo) -> Option<String> {
     if info.alias.is_empty() {
         return None;
@@ -58,6 +60,9 @@ pub fn alias_header(info: &ResponseInfo) -> Option<String> {
                 if let Some(url) = &a.upstream {
                     entry.push_str("; upstream=");
                     entry.push_str(url);
+                }
+                if a.failed {
+                    entry.push_str("; failed");
                 }
                 entry
             })

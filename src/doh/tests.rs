@@ -18,6 +18,8 @@ $TTL 300
 @ NS ns1
 ns1 120 A 192.0.2.1
 txt TXT \"hello \\\"world\\\"\"
+local ALIAS ns1
+away ALIAS cdn.elsewhere.example.
 ";
 
 fn responder() -> Responder<MemoryStore, NoUpstreams> {
@@ -218,4 +220,22 @@ fn head_has_headers_but_no_body_and_health_reports() {
     });
     assert_eq!(health.response.status, 200);
     assert_eq!(health.response.body, b"{}");
+}
+
+#[test]
+fn alias_header_names_the_source_and_marks_failures() {
+    let header = |name: &str| {
+        let q = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(query(name, RecordType::A));
+        let out = serve(get(&format!("dns={q}")));
+        out.response.header("flatapex-alias").map(str::to_owned)
+    };
+    assert_eq!(
+        header("local.doh.test.").as_deref(),
+        Some("local.doh.test. -> ns1.doh.test.; type=A; source=local")
+    );
+    assert_eq!(
+        header("away.doh.test.").as_deref(),
+        Some("away.doh.test. -> cdn.elsewhere.example.; type=A; source=upstream; failed")
+    );
+    assert_eq!(header("txt.doh.test."), None);
 }

@@ -170,6 +170,7 @@ mod tests {
             upstream: None,
             rtype: hickory_proto::rr::RecordType::A,
             refresh: false,
+            failed: false,
         });
         Response {
             framed: Framed {

@@ -35,6 +35,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 upstream: flat.upstream.clone(),
                 rtype,
                 refresh: flat.refresh,
+                failed: matches!(flat.outcome, Outcome::Failed { .. }),
             });
             if flat.ede.is_some() {
                 answer.ede = flat.ede;

@@ -58,6 +58,8 @@ pub struct AliasProvenance {
     pub refresh: bool,
     /// The upstream that answered, if any.
     pub upstream: Option<String>,
+    /// No usable records came from `source`: the failure policy answered instead.
+    pub failed: bool,
 }
 
 /// What the shells log and turn into headers, beside the bytes.
