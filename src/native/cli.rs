@@ -11,6 +11,7 @@ use super::check::check_files;
 use super::push::{PushArgs, run_push};
 use super::server::{ServeOptions, serve};
 use super::tcp::TcpLimits;
+use super::upstream::{check_upstream_url, read_ca_bundle};
 use crate::alias::UpstreamPolicy;
 use crate::alias::policy::FailurePolicy;
 use crate::respond::ResponderConfig;
@@ -62,9 +63,13 @@ struct ServeArgs {
     /// The lowest TTL given to flattened ALIAS records, in seconds.
     #[arg(long, default_value_t = 30)]
     alias_ttl_floor: u32,
-    /// A DoH URL (http://) that resolves ALIAS targets outside our zones; repeat for more.
+    /// A DoH URL (https:// or http://) that resolves ALIAS targets outside our zones; repeat
+    /// for more.
     #[arg(long = "upstream", value_name = "URL")]
     upstreams: Vec<String>,
+    /// A PEM file of CA certificates to trust for https:// upstreams, besides the web PKI roots.
+    #[arg(long, value_name = "FILE")]
+    upstream_ca: Option<PathBuf>,
     /// The deadline of one upstream attempt, in milliseconds.
     #[arg(long, default_value_t = 500)]
     attempt_timeout_ms: u32,
@@ -121,6 +126,22 @@ pub fn main() -> ExitCode {
 }
 
 fn run_serve(args: ServeArgs) -> ExitCode {
+    for url in &args.upstreams {
+        if let Err(e) = check_upstream_url(url) {
+            eprintln!("flatapex: --upstream: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let upstream_roots = match &args.upstream_ca {
+        None => Vec::new(),
+        Some(path) => match read_ca_bundle(path) {
+            Ok(roots) => roots,
+            Err(e) => {
+                eprintln!("flatapex: --upstream-ca: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let mut tsig_keys = Vec::new();
     for spec in &args.tsig {
         match super::tsig::parse_key(spec) {
@@ -166,6 +187,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             ttl_floor: args.alias_ttl_floor,
             ..UpstreamPolicy::default()
         },
+        upstream_roots,
         allow_transfer: args.allow_transfer,
         notify: args.notify.clone(),
         tsig_keys,

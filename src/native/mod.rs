@@ -25,10 +25,10 @@ use crate::alias::{MemoryAliasCache, Resolver};
 use crate::respond::{Responder, Response};
 
 pub use file_store::FileStore;
-use upstream::{HttpUpstream, TokioTimer};
+use upstream::{DohUpstream, TokioTimer};
 
-/// The ALIAS resolver of the native server: hyper upstreams, a memory cache, tokio's timer.
-pub type NativeResolver = Resolver<HttpUpstream, MemoryAliasCache, TokioTimer>;
+/// The ALIAS resolver of the native server: DoH upstreams, a memory cache, tokio's timer.
+pub type NativeResolver = Resolver<DohUpstream, MemoryAliasCache, TokioTimer>;
 
 /// The responder the native server runs.
 pub type NativeResponder = Responder<Arc<FileStore>, NativeResolver>;

@@ -15,7 +15,7 @@ use super::refresh;
 use super::service::Service;
 use super::tcp::{TcpLimits, serve_tcp};
 use super::udp::serve_udp;
-use super::upstream::{HttpUpstream, TokioTimer};
+use super::upstream::{DohUpstream, TokioTimer};
 use super::xfr::Transfers;
 use super::{NativeResponder, log};
 use crate::alias::{MemoryAliasCache, Resolver, UpstreamPolicy};
@@ -38,6 +38,8 @@ pub struct ServeOptions {
     pub config: ResponderConfig,
     /// How ALIAS targets outside our zones are resolved.
     pub upstreams: UpstreamPolicy,
+    /// CA certificates trusted for `https://` upstreams besides the web PKI roots.
+    pub upstream_roots: Vec<reqwest::Certificate>,
     /// TCP limits.
     pub tcp: TcpLimits,
     /// Where to serve DoH over plain HTTP/1.1 and h2c, if anywhere.
@@ -69,10 +71,11 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         )
     })?;
     log_report(&report, "loaded");
+    let upstream = DohUpstream::new(&options.upstream_roots).map_err(io::Error::other)?;
     let responder: Arc<NativeResponder> = Arc::new(Responder::new(
         store.clone(),
         Resolver::new(
-            HttpUpstream::default(),
+            upstream,
             MemoryAliasCache::new(ALIAS_CACHE_ENTRIES),
             TokioTimer,
             options.upstreams.clone(),

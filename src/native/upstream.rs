@@ -1,54 +1,75 @@
-//! The native ALIAS ports: upstream DoH over hyper (plain `http://` URLs: a local dnsdist or
-//! resolver, or the test suite's fake upstream), tokio's timer, and the refresh-ahead spawner.
+//! The native ALIAS ports: upstream DoH (RFC 8484) over reqwest, for `https://` resolvers
+//! (HTTP/2 by ALPN, web PKI roots plus any `--upstream-ca`) and plain `http://` ones (a local
+//! dnsdist, or the test suite's fake upstream); tokio's timer.
 
 use std::time::Duration;
-
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
-use hyper::{Method, Request};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 use crate::alias::{Timer, Upstream};
 use crate::doh::{DNS_MESSAGE, MAX_BODY};
 
-/// DoH upstreams over HTTP/1.1 with connection reuse.
+/// DoH upstreams with connection reuse.
 #[derive(Clone)]
-pub struct HttpUpstream {
-    client: Client<HttpConnector, Full<Bytes>>,
+pub struct DohUpstream {
+    client: reqwest::Client,
 }
 
-impl Default for HttpUpstream {
-    fn default() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_millis(500)));
-        HttpUpstream {
-            client: Client::builder(TokioExecutor::new())
-                .pool_idle_timeout(Duration::from_secs(30))
-                .build(connector),
+impl DohUpstream {
+    /// A client trusting the web PKI roots and, in addition, every certificate in the PEM
+    /// bundles `extra_roots` (for a private resolver's own CA).
+    pub fn new(extra_roots: &[reqwest::Certificate]) -> Result<DohUpstream, String> {
+        let mut builder = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_millis(500))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none());
+        for root in extra_roots {
+            builder = builder.add_root_certificate(root.clone());
         }
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot build the upstream HTTP client: {e}"))?;
+        Ok(DohUpstream { client })
     }
 }
 
-impl Upstream for HttpUpstream {
+/// Checks an upstream DoH URL when the server starts, so a typo is reported at once and not as
+/// a failure on every ALIAS query.
+pub fn check_upstream_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("upstream {url:?}: {e}"))?;
+    match parsed.scheme() {
+        "http" | "https" if parsed.host().is_some() => Ok(()),
+        "http" | "https" => Err(format!("upstream {url:?}: no host")),
+        other => Err(format!(
+            "upstream {url:?}: the scheme is {other:?}; DoH needs http:// or https://"
+        )),
+    }
+}
+
+/// Reads a PEM file of CA certificates for `--upstream-ca`.
+pub fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("{}: not a PEM certificate bundle: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate in the file", path.display()));
+    }
+    Ok(certs)
+}
+
+impl Upstream for DohUpstream {
     /// RFC 8484 §4.1 POST. Anything but a 200 with `application/dns-message` and a body of at
     /// most 65,535 bytes is an error; dropping the future drops the request.
     async fn exchange(&self, url: &str, query: &[u8], deadline_ms: u32) -> Result<Vec<u8>, String> {
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri(url)
-            .header("content-type", DNS_MESSAGE)
-            .header("accept", DNS_MESSAGE)
-            .body(Full::new(Bytes::copy_from_slice(query)))
-            .map_err(|e| format!("bad upstream URL: {e}"))?;
         let exchange = async {
-            let response = self
+            let mut response = self
                 .client
-                .request(request)
+                .post(url)
+                .header("content-type", DNS_MESSAGE)
+                .header("accept", DNS_MESSAGE)
+                .body(query.to_vec())
+                .send()
                 .await
-                .map_err(|e| format!("HTTP request failed: {e}"))?;
+                .map_err(|e| format!("HTTP request failed: {}", error_chain(&e)))?;
             let status = response.status();
             if status != 200 {
                 return Err(format!("HTTP status {status}"));
@@ -57,21 +78,47 @@ impl Upstream for HttpUpstream {
                 .headers()
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+                .unwrap_or("");
             if !content_type.starts_with(DNS_MESSAGE) {
                 return Err(format!("content type {content_type:?}, not {DNS_MESSAGE}"));
             }
-            let body = Limited::new(response.into_body(), MAX_BODY)
-                .collect()
+            if let Some(length) = response.content_length()
+                && length > MAX_BODY as u64
+            {
+                return Err(format!(
+                    "reading the body: {length} bytes is over {MAX_BODY}"
+                ));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
                 .await
-                .map_err(|e| format!("reading the body: {e}"))?;
-            Ok(body.to_bytes().to_vec())
+                .map_err(|e| format!("reading the body: {}", error_chain(&e)))?
+            {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(format!("reading the body: over {MAX_BODY} bytes"));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
         };
         tokio::time::timeout(Duration::from_millis(u64::from(deadline_ms)), exchange)
             .await
             .map_err(|_| format!("no answer within {deadline_ms} ms"))?
     }
+}
+
+/// An error with its causes ("error sending request: ... : invalid peer certificate ..."), since
+/// reqwest's own message hides why a TLS connection failed.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// tokio's timer.
@@ -81,5 +128,30 @@ pub struct TokioTimer;
 impl Timer for TokioTimer {
     async fn sleep(&self, ms: u32) {
         tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls_are_checked_at_start() {
+        assert!(check_upstream_url("https://cloudflare-dns.com/dns-query").is_ok());
+        assert!(check_upstream_url("http://127.0.0.1:8053/dns-query").is_ok());
+        let scheme = check_upstream_url("udp://9.9.9.9").unwrap_err();
+        assert!(scheme.contains("needs http:// or https://"), "{scheme}");
+        assert!(check_upstream_url("cloudflare-dns.com/dns-query").is_err());
+    }
+
+    #[test]
+    fn a_ca_bundle_must_hold_a_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let err = read_ca_bundle(&empty).unwrap_err();
+        assert!(err.contains("no certificate"), "{err}");
+        let missing = read_ca_bundle(&dir.path().join("missing.pem")).unwrap_err();
+        assert!(missing.contains("missing.pem"), "{missing}");
     }
 }
