@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # ALIAS benchmarks on the native server, with a real upstream (Knot behind dnsdist's DoH):
 #  1. throughput of an ALIAS-heavy query mix against a static mix, warm cache, in one run
-#     (flatapex pinned to CPU 0 with one worker, dnsperf to CPU 1, SECONDS each);
+#     (flatapex pinned to CPU 0 with one worker, dnsperf to CPU 1, SECONDS each), alternated
+#     for ROUNDS rounds so that machine noise hits both mixes alike; the median ratio counts;
 #  2. latency of uncached ALIAS answers when the first upstream is black-holed: every query
 #     asks for a target not yet cached, so each one waits for the hedge to the second upstream.
-# usage: bench/alias.sh [SECONDS] [COLD-QUERIES]
+# usage: bench/alias.sh [SECONDS] [COLD-QUERIES] [ROUNDS]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$FLATAPEX_ROOT"
-secs=${1:-10}; cold=${2:-400}
+secs=${1:-10}; cold=${2:-400}; rounds=${3:-3}
 ensure_apt knot dnsdist dnsperf bind9-dnsutils python3-dnspython >/dev/null
 cargo build --quiet --release --locked --bin flatapex
 out=bench/results; mkdir -p "$out"
@@ -54,11 +55,19 @@ for i in $(seq 0 $((n - 1))); do dig +short +time=2 -p "$fp" @127.0.0.1 "a$i.ben
 [ -n "$(dig +short -p "$fp" @127.0.0.1 a7.bench.test A)" ] || { echo "ALIAS did not resolve" >&2; tail "$work"/*.log; exit 1; }
 
 qps() { awk '/Queries per second/ { print int($4) }' "$1"; }
-for mix in static alias; do
-  taskset -c 1 dnsperf -s 127.0.0.1 -p "$fp" -d "$work/$mix.txt" -l "$secs" -c 8 -q 200 >"$out/alias-$mix.txt" 2>&1
+rows=(); ratios=(); lost=0
+for round in $(seq "$rounds"); do
+  for mix in static alias; do
+    taskset -c 1 dnsperf -s 127.0.0.1 -p "$fp" -d "$work/$mix.txt" -l "$secs" -c 8 -q 200 \
+      >"$out/alias-$mix-$round.txt" 2>&1
+  done
+  s=$(qps "$out/alias-static-$round.txt"); a=$(qps "$out/alias-alias-$round.txt")
+  r=$(awk -v a="$a" -v s="$s" 'BEGIN { printf "%.2f", a / s }')
+  lost=$((lost + $(awk '/Queries lost/ { print $3 }' "$out/alias-alias-$round.txt")))
+  rows+=("| $round | $s | $a | $r |"); ratios+=("$r")
+  echo "    round $round of $rounds: static $s qps, ALIAS $a qps, ratio $r" >&2
 done
-s=$(qps "$out/alias-static.txt"); a=$(qps "$out/alias-alias.txt")
-lost=$(awk '/Queries lost/ { print $3 }' "$out/alias-alias.txt")
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 
 # Cold latency: each query names a target nobody asked for yet; upstream 1 is a black hole.
 /usr/bin/python3 - "$fp" "$n" "$cold" > "$out/alias-cold.txt" <<'PY'
@@ -76,11 +85,11 @@ p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
 print(f"{count} cold queries, {bad} without addresses: p50 {p(0.50):.1f} ms, p99 {p(0.99):.1f} ms, max {times[-1]:.1f} ms")
 PY
 {
-  echo "| mix (warm cache, UDP) | qps | ALIAS ÷ static |"
-  echo "|---|---:|---:|"
-  echo "| static A records | $s | |"
-  echo "| ALIAS owners (A) | $a | $(awk -v a="$a" -v s="$s" 'BEGIN { printf "%.2f", a / s }') |"
+  echo "| round (warm cache, UDP, ${secs} s per mix) | static A qps | ALIAS (A) qps | ALIAS ÷ static |"
+  echo "|---|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
   echo
+  echo "median ALIAS ÷ static over $rounds rounds: $median"
   echo "uncached ALIAS, first upstream black-holed (hedge after 100 ms): $(cat "$out/alias-cold.txt")"
   echo "(lost queries in the ALIAS mix: $lost)"
 } | tee "$out/alias.md"
