@@ -100,6 +100,10 @@ struct ServeArgs {
     /// Seconds between pulls.
     #[arg(long, default_value_t = 60)]
     transfer_interval: u64,
+    /// Where served serials and last good ALIAS sets are kept across restarts, when the server
+    /// has secondaries [default: ZONES/.flatapex-state.json].
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -210,6 +214,11 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                 notify: args.notify.clone(),
             })
         },
+        state: Some(
+            args.state
+                .clone()
+                .unwrap_or_else(|| args.zones.join(".flatapex-state.json")),
+        ),
         doh: args.doh,
         doh_path: args.doh_path,
         log_requests: args.log_requests,

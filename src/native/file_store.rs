@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use hickory_proto::rr::Name;
 
 use crate::store::{StoreError, ZoneSet, ZoneStore};
-use crate::xfr::serial_to_serve;
+use crate::xfr::{next_serial, serial_gt};
 use crate::zone::{Includes, Loaded, Problem, Zone, ZoneErrors, load_zone, origin_from_file_name};
 
 /// Follows `$INCLUDE` relative to the including file's directory.
@@ -76,7 +76,33 @@ pub struct FileStore {
     files: Mutex<HashMap<PathBuf, FileState>>,
     generation: AtomicU64,
     /// Serials served above the files' (flattened ALIAS changes), by apex key.
-    served: Mutex<HashMap<Vec<u8>, u32>>,
+    served: Mutex<HashMap<Vec<u8>, Served>>,
+}
+
+/// A serial served above a zone file's own, and the file serial it was served for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Served {
+    /// The SOA serial served.
+    pub serial: u32,
+    /// The zone file's serial at the time.
+    pub file: u32,
+}
+
+impl Served {
+    /// The serial to serve for a file with serial `file`, and the record to keep (RFC 1982
+    /// arithmetic): a greater file serial wins; the same file keeps the served serial; a changed
+    /// file whose serial is not above the served one goes one above it, so secondaries that
+    /// hold the served serial still see the change.
+    pub fn for_file(this: Option<Served>, file: u32) -> Served {
+        match this {
+            Some(s) if !serial_gt(file, s.serial) && file == s.file => s,
+            Some(s) if !serial_gt(file, s.serial) => Served {
+                serial: next_serial(s.serial, file),
+                file,
+            },
+            _ => Served { serial: file, file },
+        }
+    }
 }
 
 impl FileStore {
@@ -183,10 +209,20 @@ impl FileStore {
         Ok(report)
     }
 
-    /// `zone` with the serial to serve: its file's, or a greater one already served.
+    /// `zone` with the serial to serve: its file's, or a greater one already served (see
+    /// [`Served::for_file`]).
     fn with_served_serial(&self, zone: &Arc<Zone>) -> Arc<Zone> {
-        let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
-        let serial = serial_to_serve(zone.serial(), served.get(zone.apex_key()).copied());
+        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        let key = zone.apex_key();
+        let serial = match served.get(key).copied() {
+            None => zone.serial(),
+            Some(before) => {
+                let now = Served::for_file(Some(before), zone.serial());
+                served.insert(key.to_vec(), now);
+                now.serial
+            }
+        };
+        drop(served);
         if serial == zone.serial() {
             zone.clone()
         } else {
@@ -201,14 +237,37 @@ impl FileStore {
         let Some(zone) = current.get(apex).cloned() else {
             return;
         };
-        self.served
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(zone.apex_key().to_vec(), serial);
+        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        let file = served
+            .get(zone.apex_key())
+            .map_or(zone.serial(), |s| s.file);
+        served.insert(zone.apex_key().to_vec(), Served { serial, file });
+        drop(served);
         let mut set = (**current).clone();
         set.insert(Arc::new(zone.with_serial(serial)));
         *current = Arc::new(set);
         self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Restores a serial served before a restart (from the state file), before the first load.
+    pub fn restore_served(&self, apex: &Name, served: Served) {
+        self.served
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(crate::zone::model::name_key(apex), served);
+    }
+
+    /// The serial served for the zone at `apex`, with its file's serial.
+    pub fn served(&self, zone: &Zone) -> Served {
+        self.served
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(zone.apex_key())
+            .copied()
+            .unwrap_or(Served {
+                serial: zone.serial(),
+                file: zone.serial(),
+            })
     }
 
     /// The newest modification time of the directory and its zone files, to notice changes.
@@ -232,5 +291,41 @@ impl FileStore {
 impl ZoneStore for FileStore {
     async fn zone_for(&self, qname: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
         Ok(self.snapshot().find(qname).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Served;
+
+    #[test]
+    fn a_changed_file_never_goes_back_to_a_serial_already_served() {
+        let served = |serial, file| Served { serial, file };
+        assert_eq!(Served::for_file(None, 7), served(7, 7));
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 7),
+            served(9, 7),
+            "the same file keeps its bumped serial (a restart, or an unrelated reload)"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 8),
+            served(10, 8),
+            "a changed file below the served serial goes one above it"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 9),
+            served(10, 9),
+            "equal to the served serial is not above it"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 20),
+            served(20, 20),
+            "a greater file serial wins"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(u32::MAX, 5)), 6),
+            served(6, 6),
+            "RFC 1982: 6 is above u32::MAX"
+        );
     }
 }

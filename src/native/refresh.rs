@@ -1,7 +1,7 @@
 //! The refresh job for secondaries: re-resolves every ALIAS when its flattened TTL runs out,
 //! and when any flattened set changes, serves a higher SOA serial (RFC 1982) and sends NOTIFY
-//! (RFC 1996) to the configured secondaries, retrying until each acknowledges. A failed
-//! resolution keeps the last good records and the serial.
+//! (RFC 1996) to the configured secondaries, retrying until each acknowledges, and saves the
+//! state (see `state_file`). A failed resolution keeps the last good records and the serial.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,6 +12,7 @@ use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use tokio::net::UdpSocket;
 
+use super::state_file;
 use super::xfr::Transfers;
 use super::{NativeResponder, log, now_ms};
 use crate::alias::{Outcome, Source};
@@ -34,7 +35,6 @@ pub async fn run(
     notify: Vec<SocketAddr>,
 ) {
     let mut due: HashMap<(Vec<u8>, Name), u64> = HashMap::new();
-    let mut first_pass = true;
     // Every ALIAS per zone, listed again only when the zones change, not on every pass (a
     // listing walks every node of the zone).
     let mut listed: Option<(u64, AliasesByZone)> = None;
@@ -90,19 +90,21 @@ pub async fn run(
                 }
                 due.insert(slot, next);
             }
-            if changed && !first_pass {
+            // A change from what transfers carried, including the first addresses ever found
+            // for an ALIAS: a secondary that transferred before them must hear of them.
+            if changed {
                 let serial = next_serial(zone.serial(), zone.serial());
                 transfers.store.set_served_serial(zone.apex(), serial);
                 log(format!(
                     "flattened ALIAS data of {} changed: serial {serial}",
                     zone.apex()
                 ));
+                state_file::persist(&transfers);
                 for secondary in &notify {
                     tokio::spawn(send_notify(zone.apex().clone(), serial, *secondary));
                 }
             }
         }
-        first_pass = false;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -1,18 +1,20 @@
-//! `flatapex serve`: load the zone directory, listen on UDP and TCP, reload on SIGHUP or on
-//! change (`--watch`), keep serving the last good copy of a zone that fails to reload.
+//! `flatapex serve`: load the zone directory (and the transfer state), listen on UDP and TCP,
+//! reload on SIGHUP or on change (`--watch`), keep serving the last good copy of a zone that
+//! fails to reload.
 
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::{TcpListener, UdpSocket};
 
-use super::file_store::{FileStore, LoadReport};
+use super::file_store::FileStore;
 use super::http::{DohState, serve_http};
 use super::refresh;
+use super::reload::{Reloads, log_report};
 use super::service::Service;
+use super::state_file;
 use super::tcp::{TcpLimits, serve_tcp};
 use super::udp::serve_udp;
 use super::upstream::{DohUpstream, TokioTimer};
@@ -56,11 +58,26 @@ pub struct ServeOptions {
     pub tsig_keys: Vec<hickory_proto::rr::TSigner>,
     /// Flattened zones to pull from the worker's `/zones/<zone>`.
     pub pull: Option<super::pull::PullOptions>,
+    /// Where served serials and last good ALIAS sets are kept across restarts (used when the
+    /// server has secondaries).
+    pub state: Option<PathBuf>,
 }
 
 /// Runs the server until a listener fails.
 pub async fn serve(options: ServeOptions) -> io::Result<()> {
     let store = Arc::new(FileStore::new(&options.zones));
+    let secondaries = !options.allow_transfer.is_empty()
+        || !options.notify.is_empty()
+        || !options.tsig_keys.is_empty();
+    let state_path = options.state.clone().filter(|_| secondaries);
+    let saved = state_path.as_ref().map(|path| {
+        let (saved, problem) = state_file::load(path);
+        if let Some(problem) = problem {
+            log(problem);
+        }
+        state_file::restore_serials(&store, &saved);
+        saved
+    });
     let report = store.reload().map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -82,18 +99,30 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         ),
         options.config.clone(),
     ));
-    let transfers = Arc::new(Transfers::new(
+    let mut transfers = Transfers::new(
         store.clone(),
         options.allow_transfer.clone(),
         options.tsig_keys.clone(),
-    ));
+    );
+    transfers.state_path = state_path.clone();
+    let transfers = Arc::new(transfers);
+    if let (Some(saved), Some(path)) = (&saved, &state_path) {
+        state_file::restore_flats(&transfers, saved);
+        log(format!(
+            "transfer state from {}: {} zone(s) with their served serials and last good ALIAS sets",
+            path.display(),
+            saved.zones.len()
+        ));
+    }
+    let reloads = Reloads {
+        store: store.clone(),
+        transfers: secondaries.then(|| transfers.clone()),
+        notify: options.notify.clone(),
+    };
     let mut service = Service::new(responder.clone(), store.clone());
     service.transfers = Some(transfers.clone());
     let service = Arc::new(service);
-    if !options.allow_transfer.is_empty()
-        || !options.notify.is_empty()
-        || !options.tsig_keys.is_empty()
-    {
+    if secondaries {
         log(format!(
             "transfers allowed to {:?} and {} TSIG key(s); NOTIFY to {:?}; re-resolving every ALIAS at its TTL",
             options.allow_transfer,
@@ -112,9 +141,11 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         "serving {} zone(s) on {local} (udp, tcp)",
         store.snapshot().len()
     ));
-    tokio::spawn(reload_on_hangup(store.clone()));
+    // NOTIFY at start (RFC 1996 §3.7), so secondaries notice a zone changed while we were down.
+    reloads.after_load(&report);
+    tokio::spawn(reloads.clone().on_hangup());
     if options.watch {
-        tokio::spawn(reload_on_change(store.clone()));
+        tokio::spawn(reloads.on_change());
     }
     if let Some(pull) = options.pull.clone() {
         log(format!(
@@ -176,89 +207,4 @@ pub async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
         io::ErrorKind::AddrInUse,
         "no port free for both UDP and TCP",
     ))
-}
-
-/// Logs what a load or reload did, zone by zone.
-pub fn log_report(report: &LoadReport, verb: &str) {
-    for (path, zone) in &report.loaded {
-        log(format!(
-            "{verb} zone {} serial {} ({} records, {} ALIAS) from {}",
-            zone.apex(),
-            zone.serial(),
-            zone.record_count(),
-            zone.aliases().count(),
-            path.display()
-        ));
-    }
-    for warning in &report.warnings {
-        log(warning);
-    }
-    for (path, problems, kept) in &report.failed {
-        for problem in problems {
-            log(problem);
-        }
-        let what = if *kept {
-            "kept the previous copy"
-        } else {
-            "not loaded"
-        };
-        log(format!(
-            "{}: {} error(s); {what}",
-            path.display(),
-            problems.iter().filter(|p| p.is_error()).count()
-        ));
-    }
-    for apex in &report.removed {
-        log(format!("zone {apex} removed: its file is gone"));
-    }
-}
-
-/// Reloads off the async threads, so a large zone never stalls the listeners.
-async fn reload(store: &Arc<FileStore>, why: &str) {
-    let task = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.reload())
-    };
-    match task.await.map_err(std::io::Error::other).and_then(|r| r) {
-        Ok(report) => {
-            log(format!(
-                "reload ({why}): {} changed, {} unchanged, {} failed",
-                report.loaded.len(),
-                report.unchanged,
-                report.failed.len()
-            ));
-            log_report(&report, "reloaded");
-        }
-        Err(e) => log(format!(
-            "reload ({why}) failed: {e}; still serving the previous zones"
-        )),
-    }
-}
-
-#[cfg(unix)]
-async fn reload_on_hangup(store: Arc<FileStore>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        log("cannot listen for SIGHUP; reload with --watch instead");
-        return;
-    };
-    while hangups.recv().await.is_some() {
-        reload(&store, "SIGHUP").await;
-    }
-}
-
-#[cfg(not(unix))]
-async fn reload_on_hangup(_: Arc<FileStore>) {}
-
-/// Polls the zone files' modification times once a second.
-async fn reload_on_change(store: Arc<FileStore>) {
-    let mut seen = store.fingerprint();
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = store.fingerprint();
-        if now != seen {
-            seen = now;
-            reload(&store, "file change").await;
-        }
-    }
 }

@@ -27,6 +27,8 @@ pub struct Transfers {
     pub keys: Vec<TSigner>,
     /// The flattened ALIAS sets per zone (by apex key), as last resolved.
     pub flats: Mutex<HashMap<Vec<u8>, FlatRecords>>,
+    /// Where the served serials and flattened sets are saved across restarts, if anywhere.
+    pub state_path: Option<std::path::PathBuf>,
 }
 
 /// The query type of a DNS message, read with hickory's decoder without decoding the rest.
@@ -45,6 +47,7 @@ impl Transfers {
             allow,
             keys,
             flats: Mutex::new(HashMap::new()),
+            state_path: None,
         }
     }
 

@@ -43,6 +43,13 @@ impl FlatRecords {
             .get(&(owner.to_ascii_lowercase(), u16::from(rtype)))
     }
 
+    /// Every set: (lowercased owner, type, set), in owner order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, RecordType, &FlatSet)> {
+        self.sets
+            .iter()
+            .map(|((owner, rtype), set)| (owner.as_str(), RecordType::from(*rtype), set))
+    }
+
     /// Drops sets whose owner no longer has an ALIAS.
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         self.sets.retain(|(owner, _), _| keep(owner));

@@ -59,6 +59,22 @@ impl ZoneState {
         flat
     }
 
+    /// The state that serves `serial` with the sets of `flat`.
+    pub fn from_flat(serial: u32, flat: &FlatRecords) -> ZoneState {
+        ZoneState {
+            serial,
+            sets: flat
+                .iter()
+                .map(|(owner, rtype, set)| StoredSet {
+                    owner: owner.to_string(),
+                    rtype: rtype.to_string(),
+                    addresses: CachedRrset::addresses_of(&set.rdatas),
+                    ttl: set.ttl,
+                })
+                .collect(),
+        }
+    }
+
     /// The state after a refresh that resolved `sets` for a zone whose file serial is `file`:
     /// the serial goes up (RFC 1982) only when an address set changed.
     pub fn refreshed(
@@ -140,6 +156,11 @@ mod tests {
                 .rdatas
                 .len(),
             1
+        );
+        let back = ZoneState::from_flat(newer_file.serial, &newer_file.flat());
+        assert_eq!(
+            back, newer_file,
+            "a state survives the round trip through FlatRecords"
         );
     }
 }
