@@ -90,7 +90,7 @@ pub async fn refresh_all<F: Flattener>(
             "scheduled refresh of {apex_id}: {} ALIAS, {failed} failed resolution(s) kept their last good records, serial {}{}",
             entry.aliases.len(),
             state.serial,
-            if changed && previous.is_some() { " (changed)" } else { "" }
+            if changed { " (changed)" } else { "" }
         ));
     }
     log
@@ -134,7 +134,7 @@ pub async fn zone_endpoint(
     let mut id = apex.to_lowercase();
     id.set_fqdn(true);
     let state = read_state(&kv, &id.to_ascii()).await;
-    let serial = crate::xfr::serial_to_serve(entry.serial, state.as_ref().map(|s| s.serial));
+    let serial = ZoneState::serial_for(state.as_ref(), entry.serial);
     let flat = state.map(|s| s.flat()).unwrap_or_default();
     let mut response = Response::ok(zone_text(&whole, &flat, serial))?;
     response

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use hickory_proto::rr::Name;
 
 use crate::store::{StoreError, ZoneSet, ZoneStore};
-use crate::xfr::{next_serial, serial_gt};
+pub use crate::xfr::Served;
 use crate::zone::{Includes, Loaded, Problem, Zone, ZoneErrors, load_zone, origin_from_file_name};
 
 /// Follows `$INCLUDE` relative to the including file's directory.
@@ -77,32 +77,6 @@ pub struct FileStore {
     generation: AtomicU64,
     /// Serials served above the files' (flattened ALIAS changes), by apex key.
     served: Mutex<HashMap<Vec<u8>, Served>>,
-}
-
-/// A serial served above a zone file's own, and the file serial it was served for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Served {
-    /// The SOA serial served.
-    pub serial: u32,
-    /// The zone file's serial at the time.
-    pub file: u32,
-}
-
-impl Served {
-    /// The serial to serve for a file with serial `file`, and the record to keep (RFC 1982
-    /// arithmetic): a greater file serial wins; the same file keeps the served serial; a changed
-    /// file whose serial is not above the served one goes one above it, so secondaries that
-    /// hold the served serial still see the change.
-    pub fn for_file(this: Option<Served>, file: u32) -> Served {
-        match this {
-            Some(s) if !serial_gt(file, s.serial) && file == s.file => s,
-            Some(s) if !serial_gt(file, s.serial) => Served {
-                serial: next_serial(s.serial, file),
-                file,
-            },
-            _ => Served { serial: file, file },
-        }
-    }
 }
 
 impl FileStore {
@@ -291,41 +265,5 @@ impl FileStore {
 impl ZoneStore for FileStore {
     async fn zone_for(&self, qname: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
         Ok(self.snapshot().find(qname).cloned())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Served;
-
-    #[test]
-    fn a_changed_file_never_goes_back_to_a_serial_already_served() {
-        let served = |serial, file| Served { serial, file };
-        assert_eq!(Served::for_file(None, 7), served(7, 7));
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 7),
-            served(9, 7),
-            "the same file keeps its bumped serial (a restart, or an unrelated reload)"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 8),
-            served(10, 8),
-            "a changed file below the served serial goes one above it"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 9),
-            served(10, 9),
-            "equal to the served serial is not above it"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 20),
-            served(20, 20),
-            "a greater file serial wins"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(u32::MAX, 5)), 6),
-            served(6, 6),
-            "RFC 1982: 6 is above u32::MAX"
-        );
     }
 }

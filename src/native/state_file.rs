@@ -15,41 +15,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hickory_proto::rr::Name;
 use serde::{Deserialize, Serialize};
 
-use super::file_store::{FileStore, Served};
+use super::file_store::FileStore;
 use super::log;
 use super::xfr::Transfers;
 use crate::xfr::state::ZoneState;
 
-/// One zone's saved state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SavedZone {
-    /// The zone file's serial when `state.serial` was served.
-    pub file_serial: u32,
-    /// The serial served and the flattened sets.
-    #[serde(flatten)]
-    pub state: ZoneState,
-}
-
-impl SavedZone {
-    /// The served serial as the zone store keeps it.
-    pub fn served(&self) -> Served {
-        Served {
-            serial: self.state.serial,
-            file: self.file_serial,
-        }
-    }
-}
-
 /// The whole file: zones by apex (lowercase, absolute).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedState {
-    /// The zones.
-    pub zones: BTreeMap<String, SavedZone>,
+    /// The zones: served serial, its file's serial, and the flattened sets.
+    pub zones: BTreeMap<String, ZoneState>,
 }
 
 impl SavedState {
     /// The zones with their apex names; an entry whose key is not a domain name is skipped.
-    pub fn by_apex(&self) -> impl Iterator<Item = (Name, &SavedZone)> {
+    pub fn by_apex(&self) -> impl Iterator<Item = (Name, &ZoneState)> {
         self.zones
             .iter()
             .filter_map(|(apex, zone)| Name::from_ascii(apex).ok().map(|name| (name, zone)))
@@ -121,7 +101,7 @@ pub fn restore_serials(store: &FileStore, saved: &SavedState) {
 pub fn restore_flats(transfers: &Transfers, saved: &SavedState) {
     let mut flats = transfers.flats.lock().unwrap_or_else(|e| e.into_inner());
     for (apex, zone) in saved.by_apex() {
-        flats.insert(crate::zone::model::name_key(&apex), zone.state.flat());
+        flats.insert(crate::zone::model::name_key(&apex), zone.flat());
     }
 }
 
@@ -137,13 +117,9 @@ pub fn persist(transfers: &Transfers) {
         for zone in transfers.store.snapshot().iter() {
             let served = transfers.store.served(zone);
             let flat = flats.get(zone.apex_key()).cloned().unwrap_or_default();
-            state.zones.insert(
-                apex_entry(zone.apex()),
-                SavedZone {
-                    file_serial: served.file,
-                    state: ZoneState::from_flat(served.serial, &flat),
-                },
-            );
+            state
+                .zones
+                .insert(apex_entry(zone.apex()), ZoneState::from_flat(served, &flat));
         }
     }
     if let Err(e) = save(path, &state) {
@@ -154,23 +130,22 @@ pub fn persist(transfers: &Transfers) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xfr::Served;
     use crate::xfr::state::StoredSet;
 
     fn sample() -> SavedState {
         let mut state = SavedState::default();
         state.zones.insert(
             apex_entry(&Name::from_ascii("Sec.Test.").unwrap()),
-            SavedZone {
+            ZoneState {
+                serial: 103,
                 file_serial: 100,
-                state: ZoneState {
-                    serial: 103,
-                    sets: vec![StoredSet {
-                        owner: "sec.test.".into(),
-                        rtype: "A".into(),
-                        addresses: vec!["192.0.2.99".parse().unwrap()],
-                        ttl: 60,
-                    }],
-                },
+                sets: vec![StoredSet {
+                    owner: "sec.test.".into(),
+                    rtype: "A".into(),
+                    addresses: vec!["192.0.2.99".parse().unwrap()],
+                    ttl: 60,
+                }],
             },
         );
         state

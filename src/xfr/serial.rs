@@ -22,6 +22,33 @@ pub fn serial_to_serve(file: u32, served: Option<u32>) -> u32 {
     }
 }
 
+/// The SOA serial served for a zone, and the zone file's serial it was served for: flattened
+/// ALIAS changes lift the served serial above the file's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Served {
+    /// The SOA serial served.
+    pub serial: u32,
+    /// The zone file's serial at the time.
+    pub file: u32,
+}
+
+impl Served {
+    /// The serial to serve for a file with serial `file`, after `this` (RFC 1982 arithmetic): a
+    /// greater file serial wins; the same file keeps the served serial; a changed file whose
+    /// serial is not above the served one goes one above it, so secondaries that hold the served
+    /// serial still see the change.
+    pub fn for_file(this: Option<Served>, file: u32) -> Served {
+        match this {
+            Some(s) if !serial_gt(file, s.serial) && file == s.file => s,
+            Some(s) if !serial_gt(file, s.serial) => Served {
+                serial: next_serial(s.serial, file),
+                file,
+            },
+            _ => Served { serial: file, file },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +69,36 @@ mod tests {
         assert_eq!(serial_to_serve(10, Some(12)), 12);
         assert_eq!(serial_to_serve(15, Some(12)), 15, "a newer file wins");
         assert_eq!(serial_to_serve(15, None), 15);
+    }
+
+    #[test]
+    fn a_changed_file_never_goes_back_to_a_serial_already_served() {
+        let served = |serial, file| Served { serial, file };
+        assert_eq!(Served::for_file(None, 7), served(7, 7));
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 7),
+            served(9, 7),
+            "the same file keeps its bumped serial (a restart, or an unrelated reload)"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 8),
+            served(10, 8),
+            "a changed file below the served serial goes one above it"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 9),
+            served(10, 9),
+            "equal to the served serial is not above it"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(9, 7)), 20),
+            served(20, 20),
+            "a greater file serial wins"
+        );
+        assert_eq!(
+            Served::for_file(Some(served(u32::MAX, 5)), 6),
+            served(6, 6),
+            "RFC 1982: 6 is above u32::MAX"
+        );
     }
 }

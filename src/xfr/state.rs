@@ -8,7 +8,7 @@ use hickory_proto::rr::{RData, RecordType};
 use serde::{Deserialize, Serialize};
 
 use super::flat::FlatRecords;
-use super::serial::{next_serial, serial_to_serve};
+use super::serial::{Served, next_serial};
 use crate::alias::CachedRrset;
 
 /// The KV key of a zone's flattened state.
@@ -34,6 +34,10 @@ pub struct StoredSet {
 pub struct ZoneState {
     /// The serial served with these sets.
     pub serial: u32,
+    /// The zone file's serial when `serial` was served (0 in states written before it was kept:
+    /// such a state takes one extra bump, never a serial already served).
+    #[serde(default)]
+    pub file_serial: u32,
     /// The sets.
     pub sets: Vec<StoredSet>,
 }
@@ -59,10 +63,25 @@ impl ZoneState {
         flat
     }
 
-    /// The state that serves `serial` with the sets of `flat`.
-    pub fn from_flat(serial: u32, flat: &FlatRecords) -> ZoneState {
+    /// The serial served, with its file's.
+    pub fn served(&self) -> Served {
+        Served {
+            serial: self.serial,
+            file: self.file_serial,
+        }
+    }
+
+    /// The serial to serve for a zone whose file now has serial `file`, given the stored state
+    /// (see [`Served::for_file`]).
+    pub fn serial_for(state: Option<&ZoneState>, file: u32) -> u32 {
+        Served::for_file(state.map(ZoneState::served), file).serial
+    }
+
+    /// The state that serves `served` with the sets of `flat`.
+    pub fn from_flat(served: Served, flat: &FlatRecords) -> ZoneState {
         ZoneState {
-            serial,
+            serial: served.serial,
+            file_serial: served.file,
             sets: flat
                 .iter()
                 .map(|(owner, rtype, set)| StoredSet {
@@ -75,15 +94,18 @@ impl ZoneState {
         }
     }
 
-    /// The state after a refresh that resolved `sets` for a zone whose file serial is `file`:
-    /// the serial goes up (RFC 1982) only when an address set changed.
+    /// The state after a refresh that resolved `sets` for a zone whose file serial is `file`.
+    /// The serial is the one [`ZoneState::serial_for`] gives (so an edited file is never served
+    /// at a serial already served), one higher when an address set changed (RFC 1982). The
+    /// first addresses of an ALIAS are a change too: `/zones` may have served the zone without
+    /// them at the file's serial. `changed` is true when the addresses changed.
     pub fn refreshed(
         previous: Option<&ZoneState>,
         file: u32,
         sets: Vec<StoredSet>,
     ) -> (ZoneState, bool) {
         let mut flat = previous.map(ZoneState::flat).unwrap_or_default();
-        let mut changed = previous.is_none();
+        let mut changed = false;
         for set in &sets {
             let rtype = if set.rtype == "AAAA" {
                 RecordType::AAAA
@@ -100,11 +122,10 @@ impl ZoneState {
                 .collect();
             changed |= flat.update(&set.owner, rtype, rdatas, set.ttl);
         }
-        let served = serial_to_serve(file, previous.map(|p| p.serial));
-        let serial = match previous {
-            Some(_) if changed => next_serial(served, file),
-            _ => served,
-        };
+        let mut served = Served::for_file(previous.map(ZoneState::served), file);
+        if changed {
+            served.serial = next_serial(served.serial, file);
+        }
         let mut merged: Vec<StoredSet> = previous.map(|p| p.sets.clone()).unwrap_or_default();
         for set in sets {
             merged.retain(|s| !(s.owner == set.owner && s.rtype == set.rtype));
@@ -113,7 +134,8 @@ impl ZoneState {
         merged.sort_by(|a, b| (&a.owner, &a.rtype).cmp(&(&b.owner, &b.rtype)));
         (
             ZoneState {
-                serial,
+                serial: served.serial,
+                file_serial: served.file,
                 sets: merged,
             },
             changed,
@@ -135,18 +157,29 @@ mod tests {
     }
 
     #[test]
-    fn the_serial_moves_only_when_addresses_change() {
+    fn the_serial_moves_when_addresses_or_the_file_change() {
         let (first, changed) = ZoneState::refreshed(None, 7, set("192.0.2.1"));
         assert_eq!(
-            (first.serial, changed),
-            (7, true),
-            "the first state serves the file's serial"
+            (first.serial, first.file_serial, changed),
+            (8, 7, true),
+            "the first addresses are a change: /zones served 7 without them"
         );
         let (same, changed) = ZoneState::refreshed(Some(&first), 7, set("192.0.2.1"));
-        assert_eq!((same.serial, changed), (7, false));
+        assert_eq!((same.serial, changed), (8, false));
         let (moved, changed) = ZoneState::refreshed(Some(&same), 7, set("192.0.2.2"));
-        assert_eq!((moved.serial, changed), (8, true));
-        let (newer_file, _) = ZoneState::refreshed(Some(&moved), 20, set("192.0.2.3"));
+        assert_eq!((moved.serial, changed), (9, true));
+        let (edited, changed) = ZoneState::refreshed(Some(&moved), 8, set("192.0.2.2"));
+        assert_eq!(
+            (edited.serial, edited.file_serial, changed),
+            (10, 8, false),
+            "an edited file below the served serial goes one above it"
+        );
+        assert_eq!(
+            ZoneState::serial_for(Some(&moved), 8),
+            10,
+            "as /zones serves it"
+        );
+        let (newer_file, _) = ZoneState::refreshed(Some(&edited), 20, set("192.0.2.3"));
         assert_eq!(newer_file.serial, 21, "never below the file's serial");
         assert_eq!(
             newer_file
@@ -157,10 +190,16 @@ mod tests {
                 .len(),
             1
         );
-        let back = ZoneState::from_flat(newer_file.serial, &newer_file.flat());
+        let back = ZoneState::from_flat(newer_file.served(), &newer_file.flat());
         assert_eq!(
             back, newer_file,
             "a state survives the round trip through FlatRecords"
+        );
+        let old: ZoneState = serde_json::from_str(r#"{"serial":9,"sets":[]}"#).unwrap();
+        assert_eq!(
+            ZoneState::serial_for(Some(&old), 7),
+            10,
+            "a state without file_serial is bumped once, never served as is"
         );
     }
 }
