@@ -76,7 +76,10 @@ fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
     let before = serial_of(&first);
     // The file's serial is 1; the first addresses found are a change (a puller may have
     // fetched the zone without them at serial 1), so the state serves above it.
-    assert!(before > 1, "serial {before} after the first addresses: {first}");
+    assert!(
+        before > 1,
+        "serial {before} after the first addresses: {first}"
+    );
     // The last-good copy in KV, the ALIAS cache's last layer.
     let last_good = wrangler(&[
         "kv",

@@ -3,6 +3,7 @@
 //! layers: isolate memory, then the Cache API, then the last-good copy in KV.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::Uint8Array;
@@ -17,7 +18,7 @@ use crate::doh::{DNS_MESSAGE, MAX_BODY};
 /// Upstream DoH through the Workers `fetch`, at most `budget` fetches per client request (the
 /// Workers subrequest limit is 50 on the free plan; the cache layers use some too).
 pub struct FetchUpstream {
-    used: Cell<u32>,
+    used: Rc<Cell<u32>>,
     budget: u32,
 }
 
@@ -25,9 +26,16 @@ impl FetchUpstream {
     /// An upstream port allowed `budget` fetches.
     pub fn new(budget: u32) -> Self {
         FetchUpstream {
-            used: Cell::new(0),
+            used: Rc::new(Cell::new(0)),
             budget,
         }
+    }
+
+    /// How many fetches are left, readable after the port has moved into a resolver.
+    pub fn remaining(&self) -> impl Fn() -> u32 + use<> {
+        let used = self.used.clone();
+        let budget = self.budget;
+        move || budget.saturating_sub(used.get())
     }
 }
 

@@ -224,6 +224,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         env.kv(ZONES_BINDING).ok(),
         "https://flatapex.invalid/__flatapex/alias/".into(),
     );
-    let lines = secondary::refresh_all(isolate, &env, flattener, Date::now().as_millis()).await;
+    let remaining = flattener.upstream.remaining();
+    let lines =
+        secondary::refresh_all(isolate, &env, flattener, remaining, Date::now().as_millis()).await;
     log_events(isolate, lines);
 }

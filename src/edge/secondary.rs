@@ -4,6 +4,8 @@
 //! as master-file text with ALIAS flattened, behind `Authorization: Bearer` (secret
 //! `FLATAPEX_TOKEN`).
 
+use std::collections::BTreeMap;
+
 use hickory_proto::rr::{Name, RecordType};
 use worker::{Env, Response, Result};
 
@@ -12,7 +14,9 @@ use super::kv_backend::WorkersKv;
 use super::{Isolate, ZONES_BINDING};
 use crate::alias::{AliasKey, CachedRrset, Flattener, Outcome, Source};
 use crate::doh::auth::bearer_ok;
+use crate::kv::layout::IndexAlias;
 use crate::respond::Responder;
+use crate::xfr::rotation::{alias_key, run_order};
 use crate::xfr::state::{StoredSet, ZoneState, state_key};
 use crate::xfr::zone_text;
 
@@ -24,11 +28,18 @@ async fn read_state(kv: &WorkersKv, apex_id: &str) -> Option<ZoneState> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// One scheduled run: every ALIAS of every zone, returning log lines.
+/// The KV key of the scheduled refresher's cursor: the first ALIAS the last run did not reach.
+pub const CURSOR_KEY: &str = "flatapex/refresh-cursor";
+
+/// One scheduled run over every ALIAS of every zone, starting where the last run stopped, and
+/// stopping before an ALIAS could find the subrequest budget used up: `remaining()` tells the
+/// fetches left, and one ALIAS may take `per_alias` (both types, every attempt). Returns log
+/// lines.
 pub async fn refresh_all<F: Flattener>(
     isolate: &'static Isolate,
     env: &Env,
     flattener: F,
+    remaining: impl Fn() -> u32,
     now_ms: u64,
 ) -> Vec<String> {
     let mut log = Vec::new();
@@ -40,45 +51,69 @@ pub async fn refresh_all<F: Flattener>(
         Ok(index) => index,
         Err(e) => return vec![format!("scheduled refresh: {e}")],
     };
+    let per_alias = 2 * isolate.settings.attempts.max(1);
+    let work: Vec<(&String, &IndexAlias)> = index
+        .zones
+        .iter()
+        .flat_map(|(apex_id, entry)| entry.aliases.iter().map(move |alias| (apex_id, alias)))
+        .collect();
+    let keys: Vec<String> = work
+        .iter()
+        .map(|(apex_id, alias)| alias_key(apex_id, &alias.owner))
+        .collect();
+    let cursor = kv.0.get(CURSOR_KEY).text().await.ok().flatten();
     let store = isolate.zones.with(&kv, now_ms);
     let responder = Responder::new(store, flattener, isolate.responder.clone());
-    for (apex_id, entry) in &index.zones {
-        let mut sets = Vec::new();
-        let mut failed = 0;
-        for alias in &entry.aliases {
-            let Ok(target) = Name::from_ascii(&alias.target) else {
-                continue;
-            };
-            for rtype in [RecordType::A, RecordType::AAAA] {
-                let flat = responder
-                    .flatten_target(&target, rtype, alias.ttl, now_ms)
-                    .await;
-                match flat.outcome {
-                    Outcome::Records { rdatas, ttl } if flat.source != Source::Stale => {
-                        let addresses = CachedRrset::addresses_of(&rdatas);
-                        if flat.source != Source::Local {
-                            let last_good = CachedRrset {
-                                addresses: addresses.clone(),
-                                ttl,
-                                fetched_ms: now_ms,
-                                upstream: flat.upstream.clone(),
-                            };
-                            let key = last_good_key(&AliasKey::new(&target, rtype));
-                            if let Ok(put) = kv.0.put(&key, &last_good) {
-                                let _ = put.execute().await;
-                            }
-                        }
-                        sets.push(StoredSet {
-                            owner: alias.owner.clone(),
-                            rtype: rtype.to_string(),
-                            addresses,
+    // Per zone: the sets resolved this run, how many resolutions failed, how many ALIAS ran.
+    let mut resolved: BTreeMap<&String, (Vec<StoredSet>, usize, usize)> = BTreeMap::new();
+    let mut stopped_at = None;
+    let mut done = 0;
+    for position in run_order(&keys, cursor.as_deref()) {
+        if remaining() < per_alias {
+            stopped_at = Some(position);
+            break;
+        }
+        let (apex_id, alias) = work[position];
+        let (sets, failed, ran) = resolved.entry(apex_id).or_default();
+        done += 1;
+        *ran += 1;
+        let Ok(target) = Name::from_ascii(&alias.target) else {
+            continue;
+        };
+        for rtype in [RecordType::A, RecordType::AAAA] {
+            let flat = responder
+                .flatten_target(&target, rtype, alias.ttl, now_ms)
+                .await;
+            match flat.outcome {
+                Outcome::Records { rdatas, ttl } if flat.source != Source::Stale => {
+                    let addresses = CachedRrset::addresses_of(&rdatas);
+                    if flat.source != Source::Local {
+                        let last_good = CachedRrset {
+                            addresses: addresses.clone(),
                             ttl,
-                        });
+                            fetched_ms: now_ms,
+                            upstream: flat.upstream.clone(),
+                        };
+                        let key = last_good_key(&AliasKey::new(&target, rtype));
+                        if let Ok(put) = kv.0.put(&key, &last_good) {
+                            let _ = put.execute().await;
+                        }
                     }
-                    _ => failed += 1,
+                    sets.push(StoredSet {
+                        owner: alias.owner.clone(),
+                        rtype: rtype.to_string(),
+                        addresses,
+                        ttl,
+                    });
                 }
+                _ => *failed += 1,
             }
         }
+    }
+    for (apex_id, (sets, failed, ran)) in resolved {
+        let Some(entry) = index.zones.get(apex_id) else {
+            continue;
+        };
         let previous = read_state(&kv, apex_id).await;
         let (state, changed) = ZoneState::refreshed(previous.as_ref(), entry.serial, sets);
         if (changed || previous.as_ref() != Some(&state))
@@ -87,10 +122,30 @@ pub async fn refresh_all<F: Flattener>(
             let _ = put.execute().await;
         }
         log.push(format!(
-            "scheduled refresh of {apex_id}: {} ALIAS, {failed} failed resolution(s) kept their last good records, serial {}{}",
+            "scheduled refresh of {apex_id}: {ran} of {} ALIAS, {failed} failed resolution(s) kept their last good records, serial {}{}",
             entry.aliases.len(),
             state.serial,
             if changed { " (changed)" } else { "" }
+        ));
+    }
+    // The next run starts at the first ALIAS this one did not reach (or at the start).
+    let next = stopped_at.map(|p| keys[p].clone());
+    if next != cursor {
+        match &next {
+            Some(key) => {
+                if let Ok(put) = kv.0.put(CURSOR_KEY, key) {
+                    let _ = put.execute().await;
+                }
+            }
+            None => {
+                let _ = kv.0.delete(CURSOR_KEY).await;
+            }
+        }
+    }
+    if let Some(key) = next {
+        log.push(format!(
+            "scheduled refresh: {done} of {} ALIAS this run within the subrequest budget; the next run starts at {key}",
+            keys.len()
         ));
     }
     log

@@ -3,6 +3,7 @@
 //! the native shell runs the transfers, the refresh job and NOTIFY.
 
 pub mod flat;
+pub mod rotation;
 pub mod serial;
 pub mod state;
 pub mod text;
