@@ -104,6 +104,7 @@ pub async fn refresh_all<F: Flattener>(
                         rtype: rtype.to_string(),
                         addresses,
                         ttl,
+                        fetched_ms: now_ms,
                     });
                 }
                 _ => *failed += 1,

@@ -15,7 +15,7 @@ use tokio::net::UdpSocket;
 use super::state_file;
 use super::xfr::Transfers;
 use super::{NativeResponder, log, now_ms};
-use crate::alias::{Outcome, Source};
+use crate::alias::{AliasKey, Outcome, Source};
 use crate::xfr::next_serial;
 
 /// How long a failed resolution waits before it is tried again.
@@ -55,6 +55,10 @@ pub async fn run(
                 .collect();
             listed = Some((generation, by_zone));
         }
+        // Sets refreshed this pass (their fetch times go to the state file), and the NOTIFY to
+        // send once the new serials are saved: never announce a serial a restart could forget.
+        let mut refreshed = 0;
+        let mut announce = Vec::new();
         for zone in transfers.store.snapshot().iter() {
             let now = now_ms();
             let mut changed = false;
@@ -75,10 +79,17 @@ pub async fn run(
                         .await;
                     match flat.outcome {
                         Outcome::Records { rdatas, ttl } if flat.source != Source::Stale => {
+                            let fetched_ms = responder
+                                .flattener
+                                .cache
+                                .peek(&AliasKey::new(&target, rtype))
+                                .map_or(now, |entry| entry.fetched_ms);
                             let mut flats =
                                 transfers.flats.lock().unwrap_or_else(|e| e.into_inner());
                             let set = flats.entry(zone.apex_key().to_vec()).or_default();
-                            changed |= set.update(&owner.to_ascii(), rtype, rdatas, ttl);
+                            changed |=
+                                set.update_at(&owner.to_ascii(), rtype, rdatas, ttl, fetched_ms);
+                            refreshed += 1;
                             next = next.min(now + u64::from(ttl.max(1)) * 1000);
                         }
                         Outcome::Records { .. } | Outcome::Failed { .. } => {
@@ -99,10 +110,15 @@ pub async fn run(
                     "flattened ALIAS data of {} changed: serial {serial}",
                     zone.apex()
                 ));
-                state_file::persist(&transfers);
-                for secondary in &notify {
-                    tokio::spawn(send_notify(zone.apex().clone(), serial, *secondary));
-                }
+                announce.push((zone.apex().clone(), serial));
+            }
+        }
+        if refreshed > 0 {
+            state_file::persist(&transfers);
+        }
+        for (apex, serial) in announce {
+            for secondary in &notify {
+                tokio::spawn(send_notify(apex.clone(), serial, *secondary));
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;

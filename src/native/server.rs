@@ -89,14 +89,18 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
     })?;
     log_report(&report, "loaded");
     let upstream = DohUpstream::new(&options.upstream_roots).map_err(io::Error::other)?;
+    let alias_cache = MemoryAliasCache::new(ALIAS_CACHE_ENTRIES);
+    if let Some(saved) = &saved {
+        let seeded = state_file::seed_alias_cache(&alias_cache, saved, &store.snapshot());
+        if seeded > 0 {
+            log(format!(
+                "ALIAS cache seeded with {seeded} last good set(s) from the transfer state"
+            ));
+        }
+    }
     let responder: Arc<NativeResponder> = Arc::new(Responder::new(
         store.clone(),
-        Resolver::new(
-            upstream,
-            MemoryAliasCache::new(ALIAS_CACHE_ENTRIES),
-            TokioTimer,
-            options.upstreams.clone(),
-        ),
+        Resolver::new(upstream, alias_cache, TokioTimer, options.upstreams.clone()),
         options.config.clone(),
     ));
     let mut transfers = Transfers::new(

@@ -12,6 +12,8 @@ pub struct FlatSet {
     pub rdatas: Vec<RData>,
     /// The TTL transfers give them.
     pub ttl: u32,
+    /// When an upstream last gave them (milliseconds since the Unix epoch; 0 if unknown).
+    pub fetched_ms: u64,
 }
 
 /// The flattened sets of one zone, by (lowercased owner, type).
@@ -23,17 +25,30 @@ pub struct FlatRecords {
 impl FlatRecords {
     /// Records a fresh resolution; true when the addresses differ from what was there (a TTL
     /// change alone does not bump the serial).
-    pub fn update(
+    pub fn update(&mut self, owner: &str, rtype: RecordType, rdatas: Vec<RData>, ttl: u32) -> bool {
+        self.update_at(owner, rtype, rdatas, ttl, 0)
+    }
+
+    /// [`FlatRecords::update`] with the time an upstream gave the addresses.
+    pub fn update_at(
         &mut self,
         owner: &str,
         rtype: RecordType,
         mut rdatas: Vec<RData>,
         ttl: u32,
+        fetched_ms: u64,
     ) -> bool {
         rdatas.sort_by_key(|r| r.to_string());
         let key = (owner.to_ascii_lowercase(), u16::from(rtype));
         let changed = self.sets.get(&key).is_none_or(|old| old.rdatas != rdatas);
-        self.sets.insert(key, FlatSet { rdatas, ttl });
+        self.sets.insert(
+            key,
+            FlatSet {
+                rdatas,
+                ttl,
+                fetched_ms,
+            },
+        );
         changed
     }
 

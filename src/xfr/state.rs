@@ -27,6 +27,9 @@ pub struct StoredSet {
     pub addresses: Vec<IpAddr>,
     /// Their TTL.
     pub ttl: u32,
+    /// When an upstream gave them (milliseconds since the Unix epoch; 0 if unknown).
+    #[serde(default)]
+    pub fetched_ms: u64,
 }
 
 /// A zone's flattened state.
@@ -58,7 +61,13 @@ impl ZoneState {
                 fetched_ms: 0,
                 upstream: None,
             };
-            flat.update(&set.owner, rtype, entry.rdatas(rtype), set.ttl);
+            flat.update_at(
+                &set.owner,
+                rtype,
+                entry.rdatas(rtype),
+                set.ttl,
+                set.fetched_ms,
+            );
         }
         flat
     }
@@ -89,6 +98,7 @@ impl ZoneState {
                     rtype: rtype.to_string(),
                     addresses: CachedRrset::addresses_of(&set.rdatas),
                     ttl: set.ttl,
+                    fetched_ms: set.fetched_ms,
                 })
                 .collect(),
         }
@@ -120,7 +130,7 @@ impl ZoneState {
                     IpAddr::V6(v6) => RData::AAAA((*v6).into()),
                 })
                 .collect();
-            changed |= flat.update(&set.owner, rtype, rdatas, set.ttl);
+            changed |= flat.update_at(&set.owner, rtype, rdatas, set.ttl, set.fetched_ms);
         }
         let mut served = Served::for_file(previous.map(ZoneState::served), file);
         if changed {
@@ -153,6 +163,7 @@ mod tests {
             rtype: "A".into(),
             addresses: vec![ip.parse().unwrap()],
             ttl: 60,
+            fetched_ms: 1_000,
         }]
     }
 
