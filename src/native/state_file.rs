@@ -7,12 +7,12 @@
 //! serial climbed past theirs (RFC 1982 §3.2, RFC 1996 §4.7). It also keeps the last good
 //! addresses in transfers across a restart while upstreams are down.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::Name;
 use serde::{Deserialize, Serialize};
 
 use super::file_store::FileStore;
@@ -117,19 +117,15 @@ pub fn seed_alias_cache(cache: &MemoryAliasCache, saved: &SavedState, zones: &Zo
         let Some(zone) = zones.get(&apex) else {
             continue;
         };
+        let targets: HashMap<String, &Name> = zone
+            .aliases()
+            .map(|(owner, alias)| (owner.to_lowercase().to_ascii(), &alias.target))
+            .collect();
         for set in state.sets.iter().filter(|set| set.fetched_ms > 0) {
-            let Some((_, alias)) = zone
-                .aliases()
-                .find(|(owner, _)| owner.to_ascii().eq_ignore_ascii_case(&set.owner))
-            else {
+            let Some(target) = targets.get(&set.owner.to_ascii_lowercase()) else {
                 continue;
             };
-            let rtype = if set.rtype == "AAAA" {
-                RecordType::AAAA
-            } else {
-                RecordType::A
-            };
-            let key = AliasKey::new(&alias.target, rtype);
+            let key = AliasKey::new(target, set.record_type());
             if cache.peek(&key).is_none() {
                 cache.insert(
                     &key,

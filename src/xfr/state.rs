@@ -32,6 +32,17 @@ pub struct StoredSet {
     pub fetched_ms: u64,
 }
 
+impl StoredSet {
+    /// The record type: AAAA, or else A.
+    pub fn record_type(&self) -> RecordType {
+        if self.rtype == "AAAA" {
+            RecordType::AAAA
+        } else {
+            RecordType::A
+        }
+    }
+}
+
 /// A zone's flattened state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneState {
@@ -50,11 +61,7 @@ impl ZoneState {
     pub fn flat(&self) -> FlatRecords {
         let mut flat = FlatRecords::default();
         for set in &self.sets {
-            let rtype = if set.rtype == "AAAA" {
-                RecordType::AAAA
-            } else {
-                RecordType::A
-            };
+            let rtype = set.record_type();
             let entry = CachedRrset {
                 addresses: set.addresses.clone(),
                 ttl: set.ttl,
@@ -117,11 +124,7 @@ impl ZoneState {
         let mut flat = previous.map(ZoneState::flat).unwrap_or_default();
         let mut changed = false;
         for set in &sets {
-            let rtype = if set.rtype == "AAAA" {
-                RecordType::AAAA
-            } else {
-                RecordType::A
-            };
+            let rtype = set.record_type();
             let rdatas: Vec<RData> = set
                 .addresses
                 .iter()
