@@ -28,6 +28,19 @@ async fn read_state(kv: &WorkersKv, apex_id: &str) -> Option<ZoneState> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// One zone's share of a scheduled run.
+#[derive(Default)]
+struct ZoneRun {
+    /// The sets resolved.
+    sets: Vec<StoredSet>,
+    /// Resolutions that failed (their last good records stay).
+    failed: usize,
+    /// ALIAS resolved.
+    ran: usize,
+    /// Last-good copies to write for targets outside our zones: (owner, type, key, value).
+    last_good: Vec<(String, RecordType, AliasKey, CachedRrset)>,
+}
+
 /// The KV key of the scheduled refresher's cursor: the first ALIAS the last run did not reach.
 pub const CURSOR_KEY: &str = "flatapex/refresh-cursor";
 
@@ -64,8 +77,7 @@ pub async fn refresh_all<F: Flattener>(
     let cursor = kv.0.get(CURSOR_KEY).text().await.ok().flatten();
     let store = isolate.zones.with(&kv, now_ms);
     let responder = Responder::new(store, flattener, isolate.responder.clone());
-    // Per zone: the sets resolved this run, how many resolutions failed, how many ALIAS ran.
-    let mut resolved: BTreeMap<&String, (Vec<StoredSet>, usize, usize)> = BTreeMap::new();
+    let mut resolved: BTreeMap<&String, ZoneRun> = BTreeMap::new();
     let mut stopped_at = None;
     let mut done = 0;
     for position in run_order(&keys, cursor.as_deref()) {
@@ -74,9 +86,9 @@ pub async fn refresh_all<F: Flattener>(
             break;
         }
         let (apex_id, alias) = work[position];
-        let (sets, failed, ran) = resolved.entry(apex_id).or_default();
+        let run = resolved.entry(apex_id).or_default();
         done += 1;
-        *ran += 1;
+        run.ran += 1;
         let Ok(target) = Name::from_ascii(&alias.target) else {
             continue;
         };
@@ -86,20 +98,22 @@ pub async fn refresh_all<F: Flattener>(
                 .await;
             match flat.outcome {
                 Outcome::Records { rdatas, ttl } if flat.source != Source::Stale => {
-                    let addresses = CachedRrset::addresses_of(&rdatas);
+                    let mut addresses = CachedRrset::addresses_of(&rdatas);
+                    addresses.sort();
                     if flat.source != Source::Local {
-                        let last_good = CachedRrset {
-                            addresses: addresses.clone(),
-                            ttl,
-                            fetched_ms: now_ms,
-                            upstream: flat.upstream.clone(),
-                        };
-                        let key = last_good_key(&AliasKey::new(&target, rtype));
-                        if let Ok(put) = kv.0.put(&key, &last_good) {
-                            let _ = put.execute().await;
-                        }
+                        run.last_good.push((
+                            alias.owner.clone(),
+                            rtype,
+                            AliasKey::new(&target, rtype),
+                            CachedRrset {
+                                addresses: addresses.clone(),
+                                ttl,
+                                fetched_ms: now_ms,
+                                upstream: flat.upstream.clone(),
+                            },
+                        ));
                     }
-                    sets.push(StoredSet {
+                    run.sets.push(StoredSet {
                         owner: alias.owner.clone(),
                         rtype: rtype.to_string(),
                         addresses,
@@ -107,24 +121,41 @@ pub async fn refresh_all<F: Flattener>(
                         fetched_ms: now_ms,
                     });
                 }
-                _ => *failed += 1,
+                _ => run.failed += 1,
             }
         }
     }
-    for (apex_id, (sets, failed, ran)) in resolved {
+    // An unchanged set is written again only when its stored copy must be re-confirmed, so a
+    // stale answer from it stays within the stale window; KV writes are few and limited.
+    let confirm_every_ms = u64::from(isolate.settings.stale_window_seconds) * 1000 / 4;
+    for (apex_id, run) in resolved {
         let Some(entry) = index.zones.get(apex_id) else {
             continue;
         };
         let previous = read_state(&kv, apex_id).await;
-        let (state, changed) = ZoneState::refreshed(previous.as_ref(), entry.serial, sets);
-        if (changed || previous.as_ref() != Some(&state))
+        let (state, changed) =
+            ZoneState::refreshed(previous.as_ref(), entry.serial, run.sets, confirm_every_ms);
+        let mut writes = 0;
+        if previous.as_ref() != Some(&state)
             && let Ok(put) = kv.0.put(&state_key(apex_id), &state)
         {
             let _ = put.execute().await;
+            writes += 1;
+        }
+        for (owner, rtype, key, last_good) in run.last_good {
+            let written_now = state.sets.iter().any(|set| {
+                set.owner == owner && set.record_type() == rtype && set.fetched_ms == now_ms
+            });
+            if written_now && let Ok(put) = kv.0.put(&last_good_key(&key), &last_good) {
+                let _ = put.execute().await;
+                writes += 1;
+            }
         }
         log.push(format!(
-            "scheduled refresh of {apex_id}: {ran} of {} ALIAS, {failed} failed resolution(s) kept their last good records, serial {}{}",
+            "scheduled refresh of {apex_id}: {} of {} ALIAS, {} failed resolution(s) kept their last good records, serial {}{}, {writes} KV write(s)",
+            run.ran,
             entry.aliases.len(),
+            run.failed,
             state.serial,
             if changed { " (changed)" } else { "" }
         ));

@@ -116,11 +116,21 @@ impl ZoneState {
     /// at a serial already served), one higher when an address set changed (RFC 1982). The
     /// first addresses of an ALIAS are a change too: `/zones` may have served the zone without
     /// them at the file's serial. `changed` is true when the addresses changed.
+    ///
+    /// A set that comes back with the same addresses and TTL keeps its stored fetch time until
+    /// that is `confirm_every_ms` old, so an unchanged zone gives the same state and nothing
+    /// needs writing (Workers KV limits writes: 1,000 a day on the free plan). Addresses are
+    /// kept sorted, so an upstream that rotates their order changes nothing.
     pub fn refreshed(
         previous: Option<&ZoneState>,
         file: u32,
-        sets: Vec<StoredSet>,
+        mut sets: Vec<StoredSet>,
+        confirm_every_ms: u64,
     ) -> (ZoneState, bool) {
+        for set in &mut sets {
+            set.addresses.sort();
+            set.addresses.dedup();
+        }
         let mut flat = previous.map(ZoneState::flat).unwrap_or_default();
         let mut changed = false;
         for set in &sets {
@@ -140,7 +150,16 @@ impl ZoneState {
             served.serial = next_serial(served.serial, file);
         }
         let mut merged: Vec<StoredSet> = previous.map(|p| p.sets.clone()).unwrap_or_default();
-        for set in sets {
+        for mut set in sets {
+            if let Some(old) = merged.iter().find(|s| {
+                s.owner == set.owner
+                    && s.rtype == set.rtype
+                    && s.addresses == set.addresses
+                    && s.ttl == set.ttl
+            }) && set.fetched_ms.saturating_sub(old.fetched_ms) < confirm_every_ms
+            {
+                set.fetched_ms = old.fetched_ms;
+            }
             merged.retain(|s| !(s.owner == set.owner && s.rtype == set.rtype));
             merged.push(set);
         }
@@ -160,6 +179,8 @@ impl ZoneState {
 mod tests {
     use super::*;
 
+    const HOUR: u64 = 3_600_000;
+
     fn set(ip: &str) -> Vec<StoredSet> {
         vec![StoredSet {
             owner: "x.test.".into(),
@@ -172,17 +193,17 @@ mod tests {
 
     #[test]
     fn the_serial_moves_when_addresses_or_the_file_change() {
-        let (first, changed) = ZoneState::refreshed(None, 7, set("192.0.2.1"));
+        let (first, changed) = ZoneState::refreshed(None, 7, set("192.0.2.1"), HOUR);
         assert_eq!(
             (first.serial, first.file_serial, changed),
             (8, 7, true),
             "the first addresses are a change: /zones served 7 without them"
         );
-        let (same, changed) = ZoneState::refreshed(Some(&first), 7, set("192.0.2.1"));
+        let (same, changed) = ZoneState::refreshed(Some(&first), 7, set("192.0.2.1"), HOUR);
         assert_eq!((same.serial, changed), (8, false));
-        let (moved, changed) = ZoneState::refreshed(Some(&same), 7, set("192.0.2.2"));
+        let (moved, changed) = ZoneState::refreshed(Some(&same), 7, set("192.0.2.2"), HOUR);
         assert_eq!((moved.serial, changed), (9, true));
-        let (edited, changed) = ZoneState::refreshed(Some(&moved), 8, set("192.0.2.2"));
+        let (edited, changed) = ZoneState::refreshed(Some(&moved), 8, set("192.0.2.2"), HOUR);
         assert_eq!(
             (edited.serial, edited.file_serial, changed),
             (10, 8, false),
@@ -193,7 +214,7 @@ mod tests {
             10,
             "as /zones serves it"
         );
-        let (newer_file, _) = ZoneState::refreshed(Some(&edited), 20, set("192.0.2.3"));
+        let (newer_file, _) = ZoneState::refreshed(Some(&edited), 20, set("192.0.2.3"), HOUR);
         assert_eq!(newer_file.serial, 21, "never below the file's serial");
         assert_eq!(
             newer_file
@@ -215,5 +236,44 @@ mod tests {
             10,
             "a state without file_serial is bumped once, never served as is"
         );
+    }
+
+    #[test]
+    fn an_unchanged_set_gives_the_same_state_until_it_must_be_confirmed() {
+        let at = |ms: u64, ips: &[&str]| {
+            vec![StoredSet {
+                owner: "x.test.".into(),
+                rtype: "A".into(),
+                addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
+                ttl: 60,
+                fetched_ms: ms,
+            }]
+        };
+        let (first, _) =
+            ZoneState::refreshed(None, 7, at(1_000, &["192.0.2.2", "192.0.2.1"]), HOUR);
+        let (again, changed) = ZoneState::refreshed(
+            Some(&first),
+            7,
+            at(61_000, &["192.0.2.1", "192.0.2.2"]),
+            HOUR,
+        );
+        assert!(!changed);
+        assert_eq!(
+            again, first,
+            "same addresses in another order, a minute later: nothing to write"
+        );
+        let (later, changed) = ZoneState::refreshed(
+            Some(&again),
+            7,
+            at(1_000 + HOUR, &["192.0.2.1", "192.0.2.2"]),
+            HOUR,
+        );
+        assert!(!changed);
+        assert_eq!(
+            later.sets[0].fetched_ms,
+            1_000 + HOUR,
+            "confirmed after an hour"
+        );
+        assert_eq!(later.serial, first.serial);
     }
 }
