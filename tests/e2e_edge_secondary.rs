@@ -113,7 +113,11 @@ fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
     let confirmed = sched_fetched_ms();
     std::thread::sleep(Duration::from_millis(1100));
     trigger();
-    assert_eq!(sched_fetched_ms(), confirmed, "an unchanged set was rewritten");
+    assert_eq!(
+        sched_fetched_ms(),
+        confirmed,
+        "an unchanged set was rewritten"
+    );
     control("/control/addresses?v4=192.0.2.10&v6=2001:db8::10&ttl=300");
     assert!(
         second.contains("sched.alias.test. 1 IN A 192.0.2.31"),
