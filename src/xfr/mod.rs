@@ -10,7 +10,7 @@ pub mod text;
 pub mod transfer;
 
 pub use flat::{FlatRecords, FlatSet};
-pub use serial::{Served, next_serial, serial_gt, serial_to_serve};
+pub use serial::{Served, next_serial, serial_gt};
 pub use text::zone_text;
 pub use transfer::{transfer_messages, zone_records};
 

@@ -13,15 +13,6 @@ pub fn next_serial(served: u32, file: u32) -> u32 {
     if serial_gt(file, next) { file } else { next }
 }
 
-/// The serial to serve for a zone loaded with `file`, given the last one served: the file's,
-/// unless a bumped serial already served is greater.
-pub fn serial_to_serve(file: u32, served: Option<u32>) -> u32 {
-    match served {
-        Some(s) if serial_gt(s, file) => s,
-        _ => file,
-    }
-}
-
 /// The SOA serial served for a zone, and the zone file's serial it was served for: flattened
 /// ALIAS changes lift the served serial above the file's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,39 +57,50 @@ mod tests {
             "wraps to 0, but the file's 3 is greater"
         );
         assert_eq!(next_serial(7, 20), 20, "never below the file's serial");
-        assert_eq!(serial_to_serve(10, Some(12)), 12);
-        assert_eq!(serial_to_serve(15, Some(12)), 15, "a newer file wins");
-        assert_eq!(serial_to_serve(15, None), 15);
     }
 
     #[test]
     fn a_changed_file_never_goes_back_to_a_serial_already_served() {
-        let served = |serial, file| Served { serial, file };
-        assert_eq!(Served::for_file(None, 7), served(7, 7));
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 7),
-            served(9, 7),
-            "the same file keeps its bumped serial (a restart, or an unrelated reload)"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 8),
-            served(10, 8),
-            "a changed file below the served serial goes one above it"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 9),
-            served(10, 9),
-            "equal to the served serial is not above it"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(9, 7)), 20),
-            served(20, 20),
-            "a greater file serial wins"
-        );
-        assert_eq!(
-            Served::for_file(Some(served(u32::MAX, 5)), 6),
-            served(6, 6),
-            "RFC 1982: 6 is above u32::MAX"
-        );
+        let served = |serial, file| Some(Served { serial, file });
+        // (served before, file serial now, served after, why)
+        let cases = [
+            (None, 7, (7, 7), "a first load serves the file's serial"),
+            (
+                served(12, 10),
+                10,
+                (12, 10),
+                "the same file keeps its bumped serial (a restart)",
+            ),
+            (
+                served(9, 7),
+                8,
+                (10, 8),
+                "a changed file below the served serial goes above it",
+            ),
+            (
+                served(9, 7),
+                9,
+                (10, 9),
+                "equal to the served serial is not above it",
+            ),
+            (served(12, 10), 15, (15, 15), "a newer file wins"),
+            (served(9, 7), 20, (20, 20), "a greater file serial wins"),
+            (
+                served(u32::MAX, 5),
+                6,
+                (6, 6),
+                "RFC 1982: 6 is above u32::MAX",
+            ),
+        ];
+        for (before, file, (serial, kept_file), why) in cases {
+            assert_eq!(
+                Served::for_file(before, file),
+                Served {
+                    serial,
+                    file: kept_file
+                },
+                "{why}"
+            );
+        }
     }
 }
