@@ -81,7 +81,12 @@ impl CachedRrset {
 
     /// The addresses as RDATA of `rtype`, in order (others dropped).
     pub fn rdatas(&self, rtype: RecordType) -> Vec<RData> {
-        self.addresses
+        Self::rdatas_of(&self.addresses, rtype)
+    }
+
+    /// `addresses` as RDATA of `rtype`, in order (others dropped).
+    pub fn rdatas_of(addresses: &[IpAddr], rtype: RecordType) -> Vec<RData> {
+        addresses
             .iter()
             .filter_map(|ip| match (ip, rtype) {
                 (IpAddr::V4(v4), RecordType::A) => Some(RData::A(A(*v4))),

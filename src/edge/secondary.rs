@@ -98,8 +98,7 @@ pub async fn refresh_all<F: Flattener>(
                 .await;
             match flat.outcome {
                 Outcome::Records { rdatas, ttl } if flat.source != Source::Stale => {
-                    let mut addresses = CachedRrset::addresses_of(&rdatas);
-                    addresses.sort();
+                    let addresses = CachedRrset::addresses_of(&rdatas);
                     if flat.source != Source::Local {
                         run.last_good.push((
                             alias.owner.clone(),
@@ -144,7 +143,9 @@ pub async fn refresh_all<F: Flattener>(
         }
         for (owner, rtype, key, last_good) in run.last_good {
             let written_now = state.sets.iter().any(|set| {
-                set.owner == owner && set.record_type() == rtype && set.fetched_ms == now_ms
+                set.owner.eq_ignore_ascii_case(&owner)
+                    && set.record_type() == rtype
+                    && set.fetched_ms == now_ms
             });
             if written_now && let Ok(put) = kv.0.put(&last_good_key(&key), &last_good) {
                 let _ = put.execute().await;

@@ -16,7 +16,7 @@ use super::state_file;
 use super::xfr::Transfers;
 use super::{NativeResponder, log, now_ms};
 use crate::alias::{AliasKey, Outcome, Source};
-use crate::xfr::next_serial;
+use crate::xfr::{Recorded, next_serial};
 
 /// How long a failed resolution waits before it is tried again.
 const RETRY_FAILED_MS: u64 = 30_000;
@@ -35,6 +35,9 @@ pub async fn run(
     notify: Vec<SocketAddr>,
 ) {
     let mut due: HashMap<(Vec<u8>, Name), u64> = HashMap::new();
+    // An unchanged set's saved fetch time is renewed once a quarter of the stale window, so
+    // a restart can still serve it stale for most of the window (as the edge does).
+    let confirm_every_ms = u64::from(responder.flattener.policy.stale_window_seconds) * 1000 / 4;
     // Every ALIAS per zone, listed again only when the zones change, not on every pass (a
     // listing walks every node of the zone).
     let mut listed: Option<(u64, AliasesByZone)> = None;
@@ -55,9 +58,10 @@ pub async fn run(
                 .collect();
             listed = Some((generation, by_zone));
         }
-        // Sets refreshed this pass (their fetch times go to the state file), and the NOTIFY to
-        // send once the new serials are saved: never announce a serial a restart could forget.
-        let mut refreshed = 0;
+        // Whether the state file must be written (a set changed or was re-confirmed), and the
+        // NOTIFY to send once the new serials are saved: never announce a serial a restart
+        // could forget.
+        let mut dirty = false;
         let mut announce = Vec::new();
         for zone in transfers.store.snapshot().iter() {
             let now = now_ms();
@@ -87,9 +91,18 @@ pub async fn run(
                             let mut flats =
                                 transfers.flats.lock().unwrap_or_else(|e| e.into_inner());
                             let set = flats.entry(zone.apex_key().to_vec()).or_default();
-                            changed |=
-                                set.update_at(&owner.to_ascii(), rtype, rdatas, ttl, fetched_ms);
-                            refreshed += 1;
+                            match set.record(
+                                &owner.to_ascii(),
+                                rtype,
+                                rdatas,
+                                ttl,
+                                fetched_ms,
+                                confirm_every_ms,
+                            ) {
+                                Recorded::Changed => (changed, dirty) = (true, true),
+                                Recorded::Confirmed => dirty = true,
+                                Recorded::Unchanged => {}
+                            }
                             next = next.min(now + u64::from(ttl.max(1)) * 1000);
                         }
                         Outcome::Records { .. } | Outcome::Failed { .. } => {
@@ -113,7 +126,7 @@ pub async fn run(
                 announce.push((zone.apex().clone(), serial));
             }
         }
-        if refreshed > 0 {
+        if dirty {
             state_file::persist(&transfers);
         }
         for (apex, serial) in announce {

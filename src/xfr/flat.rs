@@ -22,25 +22,49 @@ pub struct FlatRecords {
     sets: BTreeMap<(String, u16), FlatSet>,
 }
 
+/// What recording a resolution did to the stored set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Same addresses and TTL, confirmed recently enough: nothing stored changed.
+    Unchanged,
+    /// Same addresses, with a new TTL or a fetch time due for re-confirmation.
+    Confirmed,
+    /// New addresses: what transfers carry changed, so the serial must go up.
+    Changed,
+}
+
 impl FlatRecords {
     /// Records a fresh resolution; true when the addresses differ from what was there (a TTL
     /// change alone does not bump the serial).
     pub fn update(&mut self, owner: &str, rtype: RecordType, rdatas: Vec<RData>, ttl: u32) -> bool {
-        self.update_at(owner, rtype, rdatas, ttl, 0)
+        self.record(owner, rtype, rdatas, ttl, 0, 0) == Recorded::Changed
     }
 
-    /// [`FlatRecords::update`] with the time an upstream gave the addresses.
-    pub fn update_at(
+    /// Records a resolution an upstream gave at `fetched_ms`. A set that comes back with the
+    /// same addresses (in any order) and TTL keeps its stored fetch time until that is
+    /// `confirm_every_ms` old, so a steady zone stores nothing new on every refresh (the edge's
+    /// KV writes are limited, and stale answers need only a recent enough confirmation).
+    pub fn record(
         &mut self,
         owner: &str,
         rtype: RecordType,
         mut rdatas: Vec<RData>,
         ttl: u32,
         fetched_ms: u64,
-    ) -> bool {
+        confirm_every_ms: u64,
+    ) -> Recorded {
         rdatas.sort_by_key(|r| r.to_string());
+        rdatas.dedup();
         let key = (owner.to_ascii_lowercase(), u16::from(rtype));
-        let changed = self.sets.get(&key).is_none_or(|old| old.rdatas != rdatas);
+        let recorded = match self.sets.get(&key) {
+            Some(old) if old.rdatas == rdatas => {
+                if old.ttl == ttl && fetched_ms.saturating_sub(old.fetched_ms) < confirm_every_ms {
+                    return Recorded::Unchanged;
+                }
+                Recorded::Confirmed
+            }
+            _ => Recorded::Changed,
+        };
         self.sets.insert(
             key,
             FlatSet {
@@ -49,7 +73,7 @@ impl FlatRecords {
                 fetched_ms,
             },
         );
-        changed
+        recorded
     }
 
     /// The set for `owner` and `rtype`, if resolved at least once.

@@ -9,7 +9,7 @@ pub mod state;
 pub mod text;
 pub mod transfer;
 
-pub use flat::{FlatRecords, FlatSet};
+pub use flat::{FlatRecords, FlatSet, Recorded};
 pub use serial::{Served, next_serial, serial_gt};
 pub use text::zone_text;
 pub use transfer::{transfer_messages, zone_records};

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use hickory_proto::rr::{RData, RecordType};
 use serde::{Deserialize, Serialize};
 
-use super::flat::FlatRecords;
+use super::flat::{FlatRecords, Recorded};
 use super::serial::{Served, next_serial};
 use crate::alias::CachedRrset;
 
@@ -41,6 +41,11 @@ impl StoredSet {
             RecordType::A
         }
     }
+
+    /// The addresses as RDATA of the set's type.
+    pub fn rdatas(&self) -> Vec<RData> {
+        CachedRrset::rdatas_of(&self.addresses, self.record_type())
+    }
 }
 
 /// A zone's flattened state.
@@ -61,19 +66,13 @@ impl ZoneState {
     pub fn flat(&self) -> FlatRecords {
         let mut flat = FlatRecords::default();
         for set in &self.sets {
-            let rtype = set.record_type();
-            let entry = CachedRrset {
-                addresses: set.addresses.clone(),
-                ttl: set.ttl,
-                fetched_ms: 0,
-                upstream: None,
-            };
-            flat.update_at(
+            flat.record(
                 &set.owner,
-                rtype,
-                entry.rdatas(rtype),
+                set.record_type(),
+                set.rdatas(),
                 set.ttl,
                 set.fetched_ms,
+                0,
             );
         }
         flat
@@ -115,63 +114,32 @@ impl ZoneState {
     /// The serial is the one [`ZoneState::serial_for`] gives (so an edited file is never served
     /// at a serial already served), one higher when an address set changed (RFC 1982). The
     /// first addresses of an ALIAS are a change too: `/zones` may have served the zone without
-    /// them at the file's serial. `changed` is true when the addresses changed.
-    ///
-    /// A set that comes back with the same addresses and TTL keeps its stored fetch time until
-    /// that is `confirm_every_ms` old, so an unchanged zone gives the same state and nothing
-    /// needs writing (Workers KV limits writes: 1,000 a day on the free plan). Addresses are
-    /// kept sorted, so an upstream that rotates their order changes nothing.
+    /// them at the file's serial. `changed` is true when the addresses changed. Sets are
+    /// recorded as [`FlatRecords::record`] does, so an unchanged zone gives an equal state and
+    /// nothing needs writing.
     pub fn refreshed(
         previous: Option<&ZoneState>,
         file: u32,
-        mut sets: Vec<StoredSet>,
+        sets: Vec<StoredSet>,
         confirm_every_ms: u64,
     ) -> (ZoneState, bool) {
-        for set in &mut sets {
-            set.addresses.sort();
-            set.addresses.dedup();
-        }
         let mut flat = previous.map(ZoneState::flat).unwrap_or_default();
         let mut changed = false;
         for set in &sets {
-            let rtype = set.record_type();
-            let rdatas: Vec<RData> = set
-                .addresses
-                .iter()
-                .map(|ip| match ip {
-                    IpAddr::V4(v4) => RData::A((*v4).into()),
-                    IpAddr::V6(v6) => RData::AAAA((*v6).into()),
-                })
-                .collect();
-            changed |= flat.update_at(&set.owner, rtype, rdatas, set.ttl, set.fetched_ms);
+            changed |= flat.record(
+                &set.owner,
+                set.record_type(),
+                set.rdatas(),
+                set.ttl,
+                set.fetched_ms,
+                confirm_every_ms,
+            ) == Recorded::Changed;
         }
         let mut served = Served::for_file(previous.map(ZoneState::served), file);
         if changed {
             served.serial = next_serial(served.serial, file);
         }
-        let mut merged: Vec<StoredSet> = previous.map(|p| p.sets.clone()).unwrap_or_default();
-        for mut set in sets {
-            if let Some(old) = merged.iter().find(|s| {
-                s.owner == set.owner
-                    && s.rtype == set.rtype
-                    && s.addresses == set.addresses
-                    && s.ttl == set.ttl
-            }) && set.fetched_ms.saturating_sub(old.fetched_ms) < confirm_every_ms
-            {
-                set.fetched_ms = old.fetched_ms;
-            }
-            merged.retain(|s| !(s.owner == set.owner && s.rtype == set.rtype));
-            merged.push(set);
-        }
-        merged.sort_by(|a, b| (&a.owner, &a.rtype).cmp(&(&b.owner, &b.rtype)));
-        (
-            ZoneState {
-                serial: served.serial,
-                file_serial: served.file,
-                sets: merged,
-            },
-            changed,
-        )
+        (ZoneState::from_flat(served, &flat), changed)
     }
 }
 

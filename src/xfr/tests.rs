@@ -132,3 +132,36 @@ fn zone_text_reads_back_as_the_same_zone_with_alias_flattened() {
         );
     }
 }
+
+#[test]
+fn a_steady_set_is_recorded_again_only_when_due_for_confirmation() {
+    let mut flat = FlatRecords::default();
+    let mut record = |ips: &[&str], ttl, at| {
+        let rdatas = ips.iter().map(|ip| a(ip)).collect();
+        flat.record("x.test.", RecordType::A, rdatas, ttl, at, 1_000)
+    };
+    assert_eq!(
+        record(&["192.0.2.1", "192.0.2.2"], 60, 10),
+        Recorded::Changed
+    );
+    assert_eq!(
+        record(&["192.0.2.2", "192.0.2.1"], 60, 500),
+        Recorded::Unchanged,
+        "the same addresses in another order, soon after"
+    );
+    assert_eq!(
+        record(&["192.0.2.1", "192.0.2.2"], 30, 600),
+        Recorded::Confirmed,
+        "a new TTL"
+    );
+    assert_eq!(
+        record(&["192.0.2.1", "192.0.2.2"], 30, 1_600),
+        Recorded::Confirmed,
+        "due for confirmation"
+    );
+    assert_eq!(record(&["192.0.2.3"], 30, 1_700), Recorded::Changed);
+    assert_eq!(
+        flat.get("x.test.", RecordType::A).map(|s| s.fetched_ms),
+        Some(1_700)
+    );
+}
