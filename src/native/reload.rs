@@ -53,9 +53,6 @@ impl Reloads {
         if let Some(transfers) = &self.transfers {
             state_file::persist(transfers);
         }
-        if self.notify.is_empty() {
-            return;
-        }
         let snapshot = self.store.snapshot();
         for (_, zone) in &report.loaded {
             let Some(served) = snapshot.get(zone.apex()) else {

@@ -154,10 +154,11 @@ pub fn persist(transfers: &Transfers) {
         let flats = transfers.flats.lock().unwrap_or_else(|e| e.into_inner());
         for zone in transfers.store.snapshot().iter() {
             let served = transfers.store.served(zone);
-            let flat = flats.get(zone.apex_key()).cloned().unwrap_or_default();
-            state
-                .zones
-                .insert(apex_entry(zone.apex()), ZoneState::from_flat(served, &flat));
+            let zone_state = match flats.get(zone.apex_key()) {
+                Some(flat) => ZoneState::from_flat(served, flat),
+                None => ZoneState::from_flat(served, &Default::default()),
+            };
+            state.zones.insert(apex_entry(zone.apex()), zone_state);
         }
     }
     if let Err(e) = save(path, &state) {
