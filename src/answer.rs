@@ -36,7 +36,7 @@ impl Ede {
     }
 }
 
-/// An ALIAS that must be flattened to finish the answer (DESIGN §3).
+/// An ALIAS that must be flattened to finish the answer (docs/ARCHITECTURE.md, "ALIAS").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AliasRequest {
     /// The owner the flattened records get: the query name (or chain name) as asked.
@@ -104,7 +104,7 @@ impl Answer {
         }
     }
 
-    /// REFUSED with EDE 20: the name is in none of our zones (DESIGN §2; we are never a
+    /// REFUSED with EDE 20: the name is in none of our zones (docs/ARCHITECTURE.md, "Lookup"; we are never a
     /// resolver).
     pub fn refused_not_authoritative(qname: &Name) -> Self {
         let mut answer = Answer::new(ResponseCode::Refused, false);

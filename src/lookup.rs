@@ -2,13 +2,13 @@
 //! RFC 2308 negative answers, referrals below zone cuts, and ALIAS owners left for flattening.
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::{Name, Record, RecordType};
 
 use crate::answer::{AliasRequest, Answer, Pending};
-use crate::zone::model::{Node, Zone, label_starts, name_key};
+use crate::zone::model::{Node, RrSetRef, Zone, label_starts, name_key};
 
 /// CNAME chains longer than this inside one zone are cut off (a loop, or abuse).
-pub const MAX_CHAIN: usize = 16;
+pub const MAX_CNAME_HOPS: usize = 16;
 
 enum Step {
     Done,
@@ -34,7 +34,7 @@ impl Zone {
                 Step::Done => return answer,
                 Step::Follow(target) => {
                     seen.push(key);
-                    if seen.len() >= MAX_CHAIN || seen.contains(&name_key(&target)) {
+                    if seen.len() >= MAX_CNAME_HOPS || seen.contains(&name_key(&target)) {
                         return answer;
                     }
                     if !self.contains(&target) {
@@ -82,15 +82,15 @@ impl Zone {
         if !matches!(qtype, RecordType::CNAME | RecordType::ANY)
             && let Some(cname) = node.rrset(RecordType::CNAME)
         {
-            answer.answers.extend(cname.records(owner));
-            if let Some(RData::CNAME(target)) = cname.rdatas.first() {
-                return Step::Follow(target.0.clone());
-            }
-            return Step::Done;
+            answer.answers.extend(self.records_of(cname, owner));
+            return match cname.targets().next() {
+                Some(target) => Step::Follow(target),
+                None => Step::Done,
+            };
         }
         if qtype == RecordType::ANY {
-            for set in &node.rrsets {
-                answer.answers.extend(set.records(owner));
+            for set in node.rrsets() {
+                answer.answers.extend(self.records_of(set, owner));
             }
             let missing: Vec<RecordType> = [RecordType::A, RecordType::AAAA]
                 .into_iter()
@@ -105,11 +105,11 @@ impl Zone {
             return Step::Done;
         }
         if let Some(set) = node.rrset(qtype) {
-            answer.answers.extend(set.records(owner));
-            self.additional_for(&set.rdatas, answer);
+            answer.answers.extend(self.records_of(set, owner));
+            self.additional_for(set, answer);
             return Step::Done;
         }
-        if matches!(qtype, RecordType::A | RecordType::AAAA) && node.alias.is_some() {
+        if matches!(qtype, RecordType::A | RecordType::AAAA) && node.alias().is_some() {
             self.alias_pending(node, owner, vec![qtype], answer);
             return Step::Done;
         }
@@ -125,10 +125,10 @@ impl Zone {
         types: Vec<RecordType>,
         answer: &mut Answer,
     ) {
-        if let Some(alias) = &node.alias {
+        if let Some(alias) = node.alias() {
             answer.pending = Pending::Alias(Box::new(AliasRequest {
                 owner: owner.clone(),
-                target: alias.target.clone(),
+                target: alias.target,
                 ttl: alias.ttl,
                 types,
                 negative_soa: self.negative_soa(),
@@ -162,29 +162,27 @@ impl Zone {
             answer.authoritative = false;
         }
         if let Some(ns) = cut.rrset(RecordType::NS) {
-            answer.authorities.extend(ns.records(&cut.name));
-            self.additional_for(&ns.rdatas, answer);
+            answer.authorities.extend(self.records_of(ns, &cut.name()));
+            self.additional_for(ns, answer);
         }
     }
 
     /// Additional-section processing (RFC 1035 §3.3, RFC 2782): addresses of in-zone targets
     /// of NS, MX and SRV records.
-    fn additional_for(&self, rdatas: &[RData], answer: &mut Answer) {
-        for rdata in rdatas {
-            let target = match rdata {
-                RData::NS(ns) => &ns.0,
-                RData::MX(mx) => &mx.exchange,
-                RData::SRV(srv) => &srv.target,
-                _ => continue,
-            };
+    fn additional_for(&self, set: RrSetRef<'_>, answer: &mut Answer) {
+        if !matches!(set.rtype, RecordType::NS | RecordType::MX | RecordType::SRV) {
+            return;
+        }
+        for target in set.targets() {
             // A shard also carries the addresses of targets held by other shards.
-            if !self.apex().zone_of(target) {
+            if !self.apex().zone_of(&target) {
                 continue;
             }
-            if let Some(node) = self.node(target) {
+            if let Some(node) = self.node(&target) {
+                let owner = node.name();
                 for t in [RecordType::A, RecordType::AAAA] {
                     if let Some(set) = node.rrset(t) {
-                        let records: Vec<Record> = set.records(&node.name).collect();
+                        let records: Vec<Record> = set.records(&owner).collect();
                         for r in records {
                             if !answer.additionals.contains(&r) {
                                 answer.additionals.push(r);

@@ -1,105 +1,177 @@
-//! Operator settings, read with serde: `[vars] FLATAPEX = { ... }` in `wrangler.toml` at the
-//! edge. Unknown keys are errors, so a typo is reported instead of silently ignored.
+//! Operator settings: one model for both shells, each default written once (in [`defaults`]).
+//!
+//! The Worker reads it with serde from `[vars] FLATAPEX = { ... }` in `wrangler.toml`; unknown
+//! keys are errors, so a typo is reported instead of silently ignored. `flatapex serve` takes the
+//! same fields as flags (the struct is flattened into its clap arguments), so a setting has one
+//! name, one meaning and one default everywhere. The core's components read the parts they need
+//! from it ([`Settings::kv`], [`Settings::limits`]); nothing else holds a copy of a default.
 
 use serde::Deserialize;
 
-use crate::alias::UpstreamPolicy;
 use crate::alias::policy::FailurePolicy;
 use crate::doh::Limits;
 use crate::kv::KvSettings;
-use crate::respond::ResponderConfig;
 
-/// Everything an operator can set, with the defaults of DESIGN.md.
+/// The default of every setting.
+pub mod defaults {
+    /// `doh_path`.
+    pub const DOH_PATH: &str = "/dns-query";
+    /// `zone_recheck_seconds`.
+    pub const ZONE_RECHECK_SECONDS: u64 = 30;
+    /// `zone_memory_mib`: well inside the 128 MiB of a Workers isolate.
+    pub const ZONE_MEMORY_MIB: usize = 48;
+    /// `alias_ttl_floor` (docs/ARCHITECTURE.md, "ALIAS").
+    pub const ALIAS_TTL_FLOOR: u32 = 30;
+    /// `alias_memory_mib`.
+    pub const ALIAS_MEMORY_MIB: usize = 16;
+    /// `attempt_timeout_ms`.
+    pub const ATTEMPT_TIMEOUT_MS: u32 = 500;
+    /// `attempts`.
+    pub const ATTEMPTS: u32 = 2;
+    /// `hedge_after_ms`.
+    pub const HEDGE_AFTER_MS: u32 = 100;
+    /// `stale_window_seconds`: one day (RFC 8767 §5 suggests 1 to 3 days).
+    pub const STALE_WINDOW_SECONDS: u32 = 86_400;
+    /// `max_upstream_fetches`: the Workers free plan allows 50 subrequests per request.
+    pub const MAX_UPSTREAM_FETCHES: u32 = 20;
+}
+
+/// Everything an operator can set.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// The DoH path (default `/dns-query`).
+    /// The DoH path.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value = defaults::DOH_PATH)
+    )]
     pub doh_path: String,
-    /// How often the zone index in KV is re-read, in seconds (default 30).
+    /// How often the zone index in KV is re-read, in seconds (the edge).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(skip = defaults::ZONE_RECHECK_SECONDS))]
     pub zone_recheck_seconds: u64,
-    /// Memory for decoded zone shards per isolate, in MiB (default 48; Workers allow 128).
+    /// Memory for decoded zone shards per isolate, in MiB (the edge).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(skip = defaults::ZONE_MEMORY_MIB))]
     pub zone_memory_mib: usize,
-    /// What to answer when an ALIAS cannot be flattened: `servfail` (default) or `empty`.
+    /// What to answer when an ALIAS cannot be flattened: servfail or empty.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value = "servfail"))]
     pub alias_failure: FailurePolicy,
-    /// The lowest TTL of flattened ALIAS records, in seconds (default 30).
+    /// The lowest TTL given to flattened ALIAS records, in seconds.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::ALIAS_TTL_FLOOR)
+    )]
     pub alias_ttl_floor: u32,
-    /// DoH URLs that resolve ALIAS targets outside our zones (default none: such ALIAS fail).
+    /// Memory for flattened ALIAS sets kept in memory, in MiB.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::ALIAS_MEMORY_MIB)
+    )]
+    pub alias_memory_mib: usize,
+    /// A DoH URL (https:// or http://) that resolves ALIAS targets outside our zones; repeat
+    /// for more. None: such ALIAS fail.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long = "upstream", value_name = "URL")
+    )]
     pub upstreams: Vec<String>,
-    /// The deadline of one upstream attempt, in milliseconds (default 500).
+    /// The deadline of one upstream attempt, in milliseconds.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::ATTEMPT_TIMEOUT_MS)
+    )]
     pub attempt_timeout_ms: u32,
-    /// Attempts per resolution, each on the next upstream (default 2).
+    /// Attempts per resolution, each on the next upstream.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::ATTEMPTS)
+    )]
     pub attempts: u32,
-    /// Start the next attempt after this long without an answer, in milliseconds (default 100).
+    /// Start the next attempt after this many milliseconds without an answer (a hedge).
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::HEDGE_AFTER_MS)
+    )]
     pub hedge_after_ms: u32,
-    /// How long expired ALIAS data may be served when upstreams fail, in seconds (default 1 day).
+    /// How long expired ALIAS data may still be served when upstreams fail, in seconds.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, visible_alias = "stale-window", default_value_t = defaults::STALE_WINDOW_SECONDS)
+    )]
     pub stale_window_seconds: u32,
-    /// Upstream fetches allowed per client request (default 20; Workers allow 50 on free).
+    /// Upstream fetches allowed per client request (the edge's subrequest limit).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(skip = defaults::MAX_UPSTREAM_FETCHES))]
     pub max_upstream_fetches: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            doh_path: "/dns-query".into(),
-            zone_recheck_seconds: 30,
-            zone_memory_mib: 48,
-            alias_failure: FailurePolicy::Servfail,
-            alias_ttl_floor: 30,
+            doh_path: defaults::DOH_PATH.into(),
+            zone_recheck_seconds: defaults::ZONE_RECHECK_SECONDS,
+            zone_memory_mib: defaults::ZONE_MEMORY_MIB,
+            alias_failure: FailurePolicy::default(),
+            alias_ttl_floor: defaults::ALIAS_TTL_FLOOR,
+            alias_memory_mib: defaults::ALIAS_MEMORY_MIB,
             upstreams: Vec::new(),
-            attempt_timeout_ms: 500,
-            attempts: 2,
-            hedge_after_ms: 100,
-            stale_window_seconds: 86_400,
-            max_upstream_fetches: 20,
+            attempt_timeout_ms: defaults::ATTEMPT_TIMEOUT_MS,
+            attempts: defaults::ATTEMPTS,
+            hedge_after_ms: defaults::HEDGE_AFTER_MS,
+            stale_window_seconds: defaults::STALE_WINDOW_SECONDS,
+            max_upstream_fetches: defaults::MAX_UPSTREAM_FETCHES,
         }
     }
 }
 
+/// Settings that cannot work, with the field and value at fault.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("FLATAPEX settings: {0}")]
+pub struct SettingsError(pub String);
+
 impl Settings {
     /// Reads settings from JSON (how Workers hands an object-valued var to Rust).
-    pub fn from_json(json: &str) -> Result<Settings, String> {
+    pub fn from_json(json: &str) -> Result<Settings, SettingsError> {
         let settings: Settings =
-            serde_json::from_str(json).map_err(|e| format!("FLATAPEX settings: {e}"))?;
+            serde_json::from_str(json).map_err(|e| SettingsError(e.to_string()))?;
         settings.check()
     }
 
     /// Rejects values that parse but cannot work.
-    pub fn check(self) -> Result<Settings, String> {
+    pub fn check(self) -> Result<Settings, SettingsError> {
+        let fail = |why: String| Err(SettingsError(why));
         if !self.doh_path.starts_with('/') {
-            return Err(format!(
-                "FLATAPEX settings: doh_path {:?} must start with /",
-                self.doh_path
-            ));
+            return fail(format!("doh_path {:?} must start with /", self.doh_path));
         }
         if let Some(bad) = self
             .upstreams
             .iter()
             .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
         {
-            return Err(format!(
-                "FLATAPEX settings: upstream {bad:?} is not an http(s) URL"
+            return fail(format!(
+                "upstream {bad:?} is not an http:// or https:// URL"
             ));
         }
         if self.attempts == 0 || self.attempt_timeout_ms == 0 {
-            return Err(
-                "FLATAPEX settings: attempts and attempt_timeout_ms must be above 0".into(),
-            );
+            return fail(format!(
+                "attempts ({}) and attempt_timeout_ms ({}) must be above 0",
+                self.attempts, self.attempt_timeout_ms
+            ));
         }
-        if self.zone_memory_mib == 0 {
-            return Err("FLATAPEX settings: zone_memory_mib must be at least 1".into());
+        if self.zone_memory_mib == 0 || self.alias_memory_mib == 0 {
+            return fail(format!(
+                "zone_memory_mib ({}) and alias_memory_mib ({}) must be at least 1",
+                self.zone_memory_mib, self.alias_memory_mib
+            ));
         }
         Ok(self)
     }
 
-    /// The DoH limits these settings imply.
+    /// The DoH path and limits.
     pub fn limits(&self) -> Limits {
-        Limits {
-            path: self.doh_path.clone(),
-            ..Limits::default()
-        }
+        Limits::at(&self.doh_path)
     }
 
-    /// The KV store tuning.
+    /// The KV store's tuning.
     pub fn kv(&self) -> KvSettings {
         KvSettings {
             recheck_ms: self.zone_recheck_seconds * 1000,
@@ -107,25 +179,9 @@ impl Settings {
         }
     }
 
-    /// How ALIAS targets are resolved.
-    pub fn upstream_policy(&self) -> UpstreamPolicy {
-        UpstreamPolicy {
-            upstreams: self.upstreams.clone(),
-            attempt_timeout_ms: self.attempt_timeout_ms,
-            attempts: self.attempts,
-            hedge_after_ms: self.hedge_after_ms,
-            stale_window_seconds: self.stale_window_seconds,
-            ttl_floor: self.alias_ttl_floor,
-            ..UpstreamPolicy::default()
-        }
-    }
-
-    /// The responder settings.
-    pub fn responder(&self) -> ResponderConfig {
-        ResponderConfig {
-            alias_failure: self.alias_failure,
-            alias_ttl_floor: self.alias_ttl_floor,
-        }
+    /// The byte budget of the in-memory ALIAS cache.
+    pub fn alias_memory_bytes(&self) -> usize {
+        self.alias_memory_mib * 1024 * 1024
     }
 }
 
@@ -139,20 +195,58 @@ mod tests {
         let s = Settings::from_json(r#"{"zone_recheck_seconds": 5, "alias_failure": "empty"}"#)
             .unwrap();
         assert_eq!(s.kv().recheck_ms, 5000);
-        assert_eq!(s.responder().alias_failure, FailurePolicy::Empty);
-        let typo = Settings::from_json(r#"{"zone_recheck_secs": 5}"#).unwrap_err();
+        assert_eq!(s.alias_failure, FailurePolicy::Empty);
+        let typo = Settings::from_json(r#"{"zone_recheck_secs": 5}"#)
+            .unwrap_err()
+            .to_string();
         assert!(typo.contains("unknown field `zone_recheck_secs`"), "{typo}");
-        let bad = Settings::from_json(r#"{"alias_failure": "drop"}"#).unwrap_err();
+        let bad = Settings::from_json(r#"{"alias_failure": "drop"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(bad.contains("drop"), "{bad}");
         assert!(Settings::from_json(r#"{"doh_path": "dns"}"#).is_err());
         let up =
             Settings::from_json(r#"{"upstreams": ["https://1.1.1.1/dns-query"], "attempts": 3}"#)
-                .unwrap()
-                .upstream_policy();
+                .unwrap();
         assert_eq!(
             (up.upstreams.len(), up.attempts, up.attempt_timeout_ms),
             (1, 3, 500)
         );
-        assert!(Settings::from_json(r#"{"upstreams": ["1.1.1.1"]}"#).is_err());
+        let url = Settings::from_json(r#"{"upstreams": ["1.1.1.1"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(url.contains("\"1.1.1.1\""), "{url}");
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_command_line_has_the_same_defaults() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parsed = Cli::try_parse_from(["flatapex"]).unwrap().settings;
+        assert_eq!(parsed, Settings::default());
+        let parsed = Cli::try_parse_from([
+            "flatapex",
+            "--upstream",
+            "http://127.0.0.1:1/dns-query",
+            "--stale-window",
+            "60",
+            "--alias-failure",
+            "empty",
+        ])
+        .unwrap()
+        .settings;
+        assert_eq!(
+            (
+                parsed.upstreams.len(),
+                parsed.stale_window_seconds,
+                parsed.alias_failure
+            ),
+            (1, 60, FailurePolicy::Empty)
+        );
     }
 }

@@ -36,7 +36,7 @@ static ALLOCATOR: Counting = Counting;
 struct Reads<'a>(&'a MemoryKv, AtomicUsize);
 
 impl KvBackend for Reads<'_> {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, flatapex::kv::KvError> {
         self.1.fetch_add(1, Ordering::Relaxed);
         self.0.get(key).await
     }

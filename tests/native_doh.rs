@@ -7,8 +7,6 @@ mod common;
 
 use std::process::Command;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{Server, battery_dir};
 
 fn doh_server() -> (Server, String, tempfile::TempDir) {
@@ -41,7 +39,10 @@ fn battery_over_http1_post_and_get() {
                 .send()
         } else {
             client
-                .get(format!("{url}?dns={}", URL_SAFE_NO_PAD.encode(&wire)))
+                .get(format!(
+                    "{url}?dns={}",
+                    data_encoding::BASE64URL_NOPAD.encode(&wire)
+                ))
                 .send()
         }
         .unwrap();

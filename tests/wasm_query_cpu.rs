@@ -6,11 +6,10 @@
 
 mod battery;
 
-use base64::Engine;
 use flatapex::alias::NoUpstreams;
 use flatapex::doh::{HttpRequest, Limits, serve_doh};
 use flatapex::kv::{KvSettings, KvZones};
-use flatapex::respond::{Responder, ResponderConfig};
+use flatapex::respond::Responder;
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RecordType};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -22,7 +21,7 @@ const QUERIES: usize = 200_000;
 async fn warm_query_cpu_in_wasm() {
     let (kv, _) = battery::published_kv(flatapex::kv::DEFAULT_SHARD_BYTES);
     let zones = KvZones::new(KvSettings::default());
-    let responder = Responder::new(zones.with(&kv, 0), NoUpstreams, ResponderConfig::default());
+    let responder = Responder::new(zones.with(&kv, 0), NoUpstreams, std::sync::Arc::default());
     let mut message = Message::query();
     message.add_query(Query::query(
         Name::from_ascii("www.battery.test.").unwrap(),
@@ -30,7 +29,7 @@ async fn warm_query_cpu_in_wasm() {
     ));
     let query = format!(
         "dns={}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(message.to_vec().unwrap())
+        data_encoding::BASE64URL_NOPAD.encode(&message.to_vec().unwrap())
     );
     let request = HttpRequest {
         method: "GET",

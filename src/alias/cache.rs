@@ -1,16 +1,13 @@
-//! Cached flattened RRsets: the value every cache layer stores, its freshness rules (DESIGN §3:
-//! refresh ahead in the last 10 % of the TTL, serve stale within the stale window, RFC 8767),
-//! the cache port, and the in-memory layer both shells use.
+//! The ALIAS cache port and its in-memory layer, which both shells use: keyed by (target, type),
+//! least recently used first out, bounded in bytes (docs/ARCHITECTURE.md, "ALIAS").
 
-use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 
-use hickory_proto::rr::rdata::{A, AAAA};
-use hickory_proto::rr::{Name, RData, RecordType};
-use serde::{Deserialize, Serialize};
+use hickory_proto::rr::{Name, RecordType};
+use lru::LruCache;
 
 use super::Source;
+use super::flat_set::FlatSet;
 
 /// What is cached: one target's addresses of one type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,134 +36,162 @@ impl AliasKey {
     }
 }
 
-/// A flattened RRset as resolved, with when and from where.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CachedRrset {
-    /// The addresses; empty for a negative answer (NODATA or NXDOMAIN).
-    pub addresses: Vec<IpAddr>,
-    /// The TTL it was resolved with (chain minimum, floored), before any ALIAS cap.
-    pub ttl: u32,
-    /// When it was resolved, in milliseconds since the Unix epoch.
-    pub fetched_ms: u64,
-    /// The upstream that answered.
-    pub upstream: Option<String>,
-}
-
-impl CachedRrset {
-    /// When it stops being fresh.
-    pub fn expires_ms(&self) -> u64 {
-        self.fetched_ms + u64::from(self.ttl) * 1000
-    }
-
-    /// Whole seconds of freshness left at `now_ms` (0 once expired).
-    pub fn remaining(&self, now_ms: u64) -> u32 {
-        (self.expires_ms().saturating_sub(now_ms) / 1000) as u32
-    }
-
-    /// Still fresh at `now_ms`.
-    pub fn is_fresh(&self, now_ms: u64) -> bool {
-        now_ms < self.expires_ms()
-    }
-
-    /// Fresh, but with less than `percent` of its TTL left: answer from it and refresh.
-    pub fn wants_refresh(&self, now_ms: u64, percent: u32) -> bool {
-        self.expires_ms().saturating_sub(now_ms) * 100
-            < u64::from(self.ttl) * 1000 * u64::from(percent)
-    }
-
-    /// Usable as a stale answer at `now_ms`: expired less than `window_s` ago (RFC 8767 §4).
-    pub fn within_stale_window(&self, now_ms: u64, window_s: u32) -> bool {
-        now_ms < self.expires_ms() + u64::from(window_s) * 1000
-    }
-
-    /// The addresses as RDATA of `rtype`, in order (others dropped).
-    pub fn rdatas(&self, rtype: RecordType) -> Vec<RData> {
-        Self::rdatas_of(&self.addresses, rtype)
-    }
-
-    /// `addresses` as RDATA of `rtype`, in order (others dropped).
-    pub fn rdatas_of(addresses: &[IpAddr], rtype: RecordType) -> Vec<RData> {
-        addresses
-            .iter()
-            .filter_map(|ip| match (ip, rtype) {
-                (IpAddr::V4(v4), RecordType::A) => Some(RData::A(A(*v4))),
-                (IpAddr::V6(v6), RecordType::AAAA) => Some(RData::AAAA(AAAA(*v6))),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The addresses of A/AAAA RDATA.
-    pub fn addresses_of(rdatas: &[RData]) -> Vec<IpAddr> {
-        rdatas.iter().filter_map(RData::ip_addr).collect()
-    }
-}
-
-/// The cache port: isolate memory + Cache API at the edge, memory natively. `get` says which
-/// layer answered.
+/// The cache port: isolate memory + Cache API + KV at the edge, memory natively. `get` says
+/// which layer answered.
 #[allow(async_fn_in_trait)]
 pub trait AliasCache {
     /// The entry for `key`, fresh or not, and the layer it came from.
-    async fn get(&self, key: &AliasKey) -> Option<(CachedRrset, Source)>;
+    async fn get(&self, key: &AliasKey) -> Option<(FlatSet, Source)>;
     /// Stores `value` in every layer.
-    async fn put(&self, key: &AliasKey, value: &CachedRrset);
+    async fn put(&self, key: &AliasKey, value: &FlatSet);
 }
 
-/// The in-memory layer: bounded; on overflow the entry that expired first is dropped.
-#[derive(Debug)]
+/// Bytes an entry is counted as: its target, its addresses, and the bookkeeping of the map and
+/// the LRU list around them (measured with `size_of`, rounded up).
+pub fn entry_bytes(key: &AliasKey, value: &FlatSet) -> usize {
+    const FIXED: usize = 160;
+    FIXED
+        + key.target.len()
+        + value.addresses.len() * std::mem::size_of::<std::net::IpAddr>()
+        + value.upstream.as_ref().map_or(0, String::len)
+}
+
+struct Lru {
+    entries: LruCache<AliasKey, FlatSet>,
+    bytes: usize,
+}
+
+/// The in-memory layer: at most `budget` bytes (see [`entry_bytes`]); beyond that the least
+/// recently used entries are dropped. Lookups and inserts cost O(1).
 pub struct MemoryAliasCache {
-    entries: Mutex<HashMap<AliasKey, CachedRrset>>,
-    capacity: usize,
+    inner: Mutex<Lru>,
+    budget: usize,
+}
+
+impl std::fmt::Debug for MemoryAliasCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.lock();
+        f.debug_struct("MemoryAliasCache")
+            .field("entries", &inner.entries.len())
+            .field("bytes", &inner.bytes)
+            .field("budget", &self.budget)
+            .finish()
+    }
 }
 
 impl MemoryAliasCache {
-    /// A cache of at most `capacity` entries.
-    pub fn new(capacity: usize) -> Self {
+    /// A cache holding at most `budget` bytes of entries.
+    pub fn new(budget: usize) -> Self {
         MemoryAliasCache {
-            entries: Mutex::new(HashMap::new()),
-            capacity: capacity.max(1),
+            inner: Mutex::new(Lru {
+                entries: LruCache::unbounded(),
+                bytes: 0,
+            }),
+            budget,
         }
     }
 
-    /// The entry for `key`, if any.
-    pub fn peek(&self, key: &AliasKey) -> Option<CachedRrset> {
-        self.lock().get(key).cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stores `value`.
-    pub fn insert(&self, key: &AliasKey, value: &CachedRrset) {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(key) {
-            let oldest = entries
-                .iter()
-                .min_by_key(|(_, v)| v.expires_ms())
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                entries.remove(&oldest);
+    /// The entry for `key`, if any (marking it recently used).
+    pub fn peek(&self, key: &AliasKey) -> Option<FlatSet> {
+        self.lock().entries.get(key).cloned()
+    }
+
+    /// Stores `value`, dropping least recently used entries to stay within the budget. An entry
+    /// larger than the whole budget is not kept.
+    pub fn insert(&self, key: &AliasKey, value: &FlatSet) {
+        let size = entry_bytes(key, value);
+        let mut inner = self.lock();
+        if let Some(old) = inner.entries.pop(key) {
+            inner.bytes -= entry_bytes(key, &old);
+        }
+        if size > self.budget {
+            return;
+        }
+        while inner.bytes + size > self.budget {
+            match inner.entries.pop_lru() {
+                Some((k, v)) => inner.bytes -= entry_bytes(&k, &v),
+                None => break,
             }
         }
-        entries.insert(key.clone(), value.clone());
+        inner.bytes += size;
+        inner.entries.put(key.clone(), value.clone());
     }
 
-    /// Every entry (for the refresh job and for tests).
-    pub fn snapshot(&self) -> Vec<(AliasKey, CachedRrset)> {
-        self.lock()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+    /// The bytes counted for the entries now kept.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AliasKey, CachedRrset>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
 impl AliasCache for MemoryAliasCache {
-    async fn get(&self, key: &AliasKey) -> Option<(CachedRrset, Source)> {
+    async fn get(&self, key: &AliasKey) -> Option<(FlatSet, Source)> {
         self.peek(key).map(|v| (v, Source::Memory))
     }
 
-    async fn put(&self, key: &AliasKey, value: &CachedRrset) {
+    async fn put(&self, key: &AliasKey, value: &FlatSet) {
         self.insert(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: usize) -> AliasKey {
+        AliasKey::new(
+            &Name::from_ascii(format!("t{i}.example.")).unwrap(),
+            RecordType::A,
+        )
+    }
+
+    fn set(n: usize) -> FlatSet {
+        let ips = (0..n)
+            .map(|i| std::net::IpAddr::from([10, 0, (i / 256) as u8, (i % 256) as u8]))
+            .collect();
+        FlatSet::new(ips, 60, 0, None)
+    }
+
+    #[test]
+    fn stays_within_its_byte_budget_dropping_the_least_recently_used() {
+        let one = entry_bytes(&key(0), &set(1));
+        let cache = MemoryAliasCache::new(one * 10);
+        for i in 0..10 {
+            cache.insert(&key(i), &set(1));
+        }
+        assert_eq!(cache.len(), 10);
+        assert!(
+            cache.peek(&key(0)).is_some(),
+            "touch 0: now the most recent"
+        );
+        cache.insert(&key(10), &set(1));
+        assert!(
+            cache.peek(&key(1)).is_none(),
+            "1 was the least recently used"
+        );
+        assert!(cache.peek(&key(0)).is_some());
+        assert!(cache.bytes() <= one * 10);
+        // A big set pushes out as many small ones as it must; one over budget is not kept.
+        cache.insert(&key(20), &set(100));
+        assert!(cache.bytes() <= one * 10, "{}", cache.bytes());
+        cache.insert(&key(21), &set(10_000));
+        assert!(cache.peek(&key(21)).is_none());
+        // Replacing an entry does not count it twice.
+        let before = cache.bytes();
+        cache.insert(&key(20), &set(100));
+        assert_eq!(cache.bytes(), before);
     }
 }

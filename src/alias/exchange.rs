@@ -1,12 +1,14 @@
 //! One upstream exchange for an ALIAS target, pure: the query to send and the validation of
-//! what comes back (DESIGN §3). Nothing in an upstream answer is trusted beyond the A/AAAA
+//! what comes back (docs/ARCHITECTURE.md, "ALIAS"). Nothing in an upstream answer is trusted beyond the A/AAAA
 //! owned by the end of the CNAME chain that starts at the target.
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use std::net::IpAddr;
+
 use hickory_proto::rr::{Name, RData, RecordType};
 
-/// The longest CNAME chain followed in an upstream answer (DESIGN §3).
-pub const MAX_CHAIN: usize = 8;
+/// The longest CNAME chain followed in an upstream answer.
+pub const MAX_UPSTREAM_CNAMES: usize = 8;
 
 /// The upstream query: ID 0 (RFC 8484 §4.1, cache-friendly), RD=1, one question, EDNS(0).
 pub fn upstream_query(target: &Name, rtype: RecordType) -> Vec<u8> {
@@ -24,8 +26,8 @@ pub fn upstream_query(target: &Name, rtype: RecordType) -> Vec<u8> {
 /// NXDOMAIN, RFC 2308) with the TTLs that bound them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
-    /// The A or AAAA RDATA owned by the chain's last name.
-    pub rdatas: Vec<RData>,
+    /// The A or AAAA addresses owned by the chain's last name.
+    pub addresses: Vec<IpAddr>,
     /// Every CNAME TTL in the chain and the address RRset's TTL; for a negative answer the
     /// negative TTL (min(SOA TTL, MINIMUM), RFC 2308 §5).
     pub ttls: Vec<u32>,
@@ -48,7 +50,7 @@ pub enum Rejected {
     /// SERVFAIL, REFUSED or another failure rcode.
     #[error("upstream answered {0}")]
     Rcode(ResponseCode),
-    /// The CNAME chain loops or is longer than [`MAX_CHAIN`].
+    /// The CNAME chain loops or is longer than [`MAX_UPSTREAM_CNAMES`].
     #[error("{0}")]
     Chain(String),
 }
@@ -100,9 +102,9 @@ pub fn validate(bytes: &[u8], target: &Name, rtype: RecordType) -> Result<Resolv
         if chain.iter().any(|seen| seen.eq_ignore_root(&next.0)) {
             return Err(Rejected::Chain(format!("CNAME loop at {}", next.0)));
         }
-        if chain.len() > MAX_CHAIN {
+        if chain.len() > MAX_UPSTREAM_CNAMES {
             return Err(Rejected::Chain(format!(
-                "CNAME chain from {target} is longer than {MAX_CHAIN}"
+                "CNAME chain from {target} is longer than {MAX_UPSTREAM_CNAMES}"
             )));
         }
         ttls.push(cname.ttl);
@@ -129,20 +131,17 @@ pub fn validate(bytes: &[u8], target: &Name, rtype: RecordType) -> Result<Resolv
             .unwrap_or(0);
         ttls.push(negative_ttl);
         return Ok(Resolved {
-            rdatas: Vec::new(),
+            addresses: Vec::new(),
             ttls,
             chain,
         });
     }
     ttls.push(addresses.iter().map(|r| r.ttl).min().unwrap_or(0));
-    let mut rdatas = Vec::new();
-    for r in addresses {
-        if !rdatas.contains(&r.data) {
-            rdatas.push(r.data.clone());
-        }
-    }
+    let mut ips: Vec<IpAddr> = addresses.iter().filter_map(|r| r.data.ip_addr()).collect();
+    ips.sort();
+    ips.dedup();
     Ok(Resolved {
-        rdatas,
+        addresses: ips,
         ttls,
         chain,
     })

@@ -1,15 +1,21 @@
-//! ALIAS flattening (DESIGN §3): the port the responder calls for targets outside our zones,
-//! and the pure policy that every shell shares.
+//! ALIAS flattening (docs/ARCHITECTURE.md, "ALIAS"): the port the responder calls for targets
+//! outside our zones, and the pure policy that every shell shares.
 
 pub mod cache;
 pub mod exchange;
+pub mod flat_set;
 pub mod policy;
 pub mod resolver;
+pub mod upstream;
 
-pub use cache::{AliasCache, AliasKey, CachedRrset, MemoryAliasCache};
-pub use resolver::{Resolver, Timer, Upstream, UpstreamPolicy};
+pub use cache::{AliasCache, AliasKey, MemoryAliasCache};
+pub use flat_set::{AddressType, FlatSet};
+pub use resolver::Resolver;
+pub use upstream::{Timer, Upstream, UpstreamError};
 
-use hickory_proto::rr::{Name, RData, RecordType};
+use std::net::IpAddr;
+
+use hickory_proto::rr::{Name, RecordType};
 
 use crate::answer::Ede;
 
@@ -48,8 +54,8 @@ pub enum Outcome {
     /// The target's addresses of the type (empty: the target has none, RFC 2308 NODATA or
     /// NXDOMAIN) and the TTL to serve them with.
     Records {
-        /// A or AAAA RDATA.
-        rdatas: Vec<RData>,
+        /// The addresses of the type asked for.
+        addresses: Vec<IpAddr>,
         /// The TTL per the ALIAS TTL rules.
         ttl: u32,
     },
@@ -69,6 +75,9 @@ pub struct Flattened {
     pub source: Source,
     /// The upstream that answered, if one did.
     pub upstream: Option<String>,
+    /// When the addresses were resolved (milliseconds since the Unix epoch): the time of the
+    /// query for a local target or a fresh resolution, the cached entry's time otherwise.
+    pub fetched_ms: u64,
     /// An EDE to attach (3 Stale Answer on stale data).
     pub ede: Option<Ede>,
     /// Served from cache with little TTL left: the shell should re-resolve in the background.
@@ -82,8 +91,25 @@ impl Flattened {
             outcome: Outcome::Failed { reason },
             source,
             upstream: None,
+            fetched_ms: 0,
             ede: None,
             refresh: false,
+        }
+    }
+
+    /// The result as a set with the TTL it is served with, if it is fresh (not stale, not
+    /// failed): what a transfer carries in place of the ALIAS.
+    pub fn fresh_set(&self) -> Option<FlatSet> {
+        match &self.outcome {
+            Outcome::Records { addresses, ttl } if self.source != Source::Stale => {
+                Some(FlatSet::new(
+                    addresses.clone(),
+                    *ttl,
+                    self.fetched_ms,
+                    self.upstream.clone(),
+                ))
+            }
+            _ => None,
         }
     }
 }

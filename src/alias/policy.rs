@@ -1,7 +1,13 @@
 //! The pure ALIAS policy: how TTLs are computed and what happens when resolution fails
-//! (DESIGN §3).
+//! (docs/ARCHITECTURE.md, "ALIAS").
 
 use serde::Deserialize;
+
+/// The TTL of a stale answer (RFC 8767 §4 recommends 30 seconds).
+pub const STALE_TTL: u32 = 30;
+
+/// Refresh ahead when less than this percentage of a cached set's TTL is left.
+pub const REFRESH_PERCENT: u32 = 10;
 
 /// What to answer when an ALIAS cannot be flattened and no stale copy is left.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]

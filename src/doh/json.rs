@@ -5,8 +5,10 @@ use std::str::FromStr;
 
 use hickory_proto::op::{Edns, Message, Query};
 use hickory_proto::rr::rdata::opt::EdnsOption;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::{Name, Record, RecordType};
 use serde::Serialize;
+
+use crate::zone::text::rdata_text;
 
 /// A JSON API query.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,25 +106,6 @@ struct JsonRecord {
     data: String,
 }
 
-/// RDATA in presentation format; TXT strings quoted like the public JSON APIs, unknown types
-/// in RFC 3597 `\# len hex` form.
-fn data(record: &Record) -> String {
-    match &record.data {
-        RData::TXT(txt) => txt
-            .txt_data
-            .iter()
-            .map(|s| format!("\"{}\"", String::from_utf8_lossy(s).replace('"', "\\\"")))
-            .collect::<Vec<_>>()
-            .join(" "),
-        RData::Unknown { rdata, .. } => format!(
-            "\\# {} {}",
-            rdata.anything.len(),
-            data_encoding::HEXLOWER.encode(&rdata.anything)
-        ),
-        other => other.to_string(),
-    }
-}
-
 fn records(section: &[Record]) -> Vec<JsonRecord> {
     section
         .iter()
@@ -131,7 +114,7 @@ fn records(section: &[Record]) -> Vec<JsonRecord> {
             name: r.name.to_string(),
             rtype: u16::from(r.record_type()),
             TTL: r.ttl,
-            data: data(r),
+            data: rdata_text(&r.data),
         })
         .collect()
 }

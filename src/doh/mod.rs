@@ -3,11 +3,13 @@
 //! hyper server) call these, so the HTTP behaviour is the same everywhere.
 
 pub mod auth;
+pub mod health;
 pub mod json;
 pub mod request;
 pub mod response;
 pub mod serve;
 
+pub use health::{Health, ZoneHealth};
 pub use json::{JsonQuery, json_body};
 pub use request::{DohRequest, HttpError, HttpRequest, Limits, MAX_BODY, parse_request};
 pub use response::{

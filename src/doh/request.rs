@@ -1,10 +1,6 @@
 //! Reading a DoH request: RFC 8484 §4.1 GET (`?dns=` base64url) and POST
 //! (`application/dns-message`), the JSON API's `?name=&type=`, CORS preflight and health.
 
-use base64::Engine;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-
 use super::json::JsonQuery;
 use super::{DNS_JSON, DNS_MESSAGE};
 
@@ -34,12 +30,22 @@ pub struct Limits {
     pub max_uri: usize,
 }
 
+/// The longest path plus query string accepted by default.
+pub const MAX_URI: usize = 4096;
+
+impl Limits {
+    /// DoH at `path`, with the default limits.
+    pub fn at(path: &str) -> Limits {
+        Limits {
+            path: path.into(),
+            max_uri: MAX_URI,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            path: "/dns-query".into(),
-            max_uri: 4096,
-        }
+        Limits::at(crate::settings::defaults::DOH_PATH)
     }
 }
 
@@ -78,12 +84,6 @@ pub const MAX_MESSAGE: usize = 65_535;
 
 /// The largest request body accepted (a DNS message); shells read at most one byte more.
 pub const MAX_BODY: usize = MAX_MESSAGE;
-
-/// base64url as RFC 8484 §4.1 sends it: no padding, though padding is tolerated.
-const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Classifies and reads a request.
 pub fn parse_request(req: &HttpRequest<'_>, limits: &Limits) -> Result<DohRequest, HttpError> {
@@ -128,8 +128,9 @@ fn parse_get(req: &HttpRequest<'_>) -> Result<DohRequest, HttpError> {
             .map(|(_, v)| v.as_str())
     };
     if let Some(dns) = param("dns") {
-        let bytes = BASE64URL
-            .decode(dns.trim_end_matches('='))
+        // RFC 8484 §4.1 sends base64url without padding; padding is tolerated.
+        let bytes = data_encoding::BASE64URL_NOPAD
+            .decode(dns.trim_end_matches('=').as_bytes())
             .map_err(|e| error(400, format!("the dns parameter is not base64url: {e}")))?;
         return wire(bytes);
     }

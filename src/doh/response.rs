@@ -38,7 +38,7 @@ pub fn cache_control(info: &ResponseInfo) -> String {
     }
 }
 
-/// The `flatapex-alias` header (DESIGN §3): `<name> -> <target>; type=A; source=<memory|cache|
+/// The `flatapex-alias` header (docs/ARCHITECTURE.md, "ALIAS"): `<name> -> <target>; type=A; source=<memory|cache|
 /// upstream|stale|local>[; upstream=<url>][; failed]`, one entry per flattened type,
 /// comma-separated. `failed` marks a type where `source` gave nothing usable and the failure
 /// policy answered.

@@ -103,7 +103,7 @@ where
         Ok((query, json)) => match responder.respond(&query, Transport::Https, now_ms).await {
             Some(mut answer) => {
                 note(&mut log, &answer);
-                refresh = refresh_of(&answer);
+                refresh = answer.info.refresh_targets();
                 let body = if json {
                     json_body(&answer.framed.bytes)
                 } else {
@@ -132,16 +132,6 @@ where
         log,
         refresh,
     }
-}
-
-fn refresh_of(answer: &Response) -> Vec<(hickory_proto::rr::Name, hickory_proto::rr::RecordType)> {
-    answer
-        .info
-        .alias
-        .iter()
-        .filter(|a| a.refresh)
-        .map(|a| (a.target.clone(), a.rtype))
-        .collect()
 }
 
 fn note(log: &mut RequestLog, answer: &Response) {

@@ -1,13 +1,12 @@
 use std::str::FromStr;
 
-use base64::Engine;
 use futures::executor::block_on;
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RecordType};
 
 use super::*;
 use crate::alias::NoUpstreams;
-use crate::respond::{Responder, ResponderConfig};
+use crate::respond::Responder;
 use crate::store::{MemoryStore, ZoneSet};
 use crate::zone::{NoIncludes, load_zone};
 
@@ -31,7 +30,7 @@ fn responder() -> Responder<MemoryStore, NoUpstreams> {
     Responder::new(
         MemoryStore::new(zones),
         NoUpstreams,
-        ResponderConfig::default(),
+        std::sync::Arc::default(),
     )
 }
 
@@ -70,8 +69,8 @@ fn serve(req: HttpRequest<'_>) -> Served {
 #[test]
 fn get_takes_base64url_with_or_without_padding() {
     let wire = query("a.ns1.doh.test.", RecordType::A);
-    let unpadded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&wire);
-    let padded = base64::engine::general_purpose::URL_SAFE.encode(&wire);
+    let unpadded = data_encoding::BASE64URL_NOPAD.encode(&wire);
+    let padded = data_encoding::BASE64URL.encode(&wire);
     assert_ne!(unpadded, padded);
     for q in [
         format!("dns={unpadded}"),
@@ -148,7 +147,7 @@ fn cache_control_follows_the_ttls() {
     let encode = |name, qtype| {
         format!(
             "dns={}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(query(name, qtype))
+            data_encoding::BASE64URL_NOPAD.encode(&query(name, qtype))
         )
     };
     let positive = serve(get(&encode("ns1.doh.test.", RecordType::A)));
@@ -225,7 +224,7 @@ fn head_has_headers_but_no_body_and_health_reports() {
 #[test]
 fn alias_header_names_the_source_and_marks_failures() {
     let header = |name: &str| {
-        let q = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(query(name, RecordType::A));
+        let q = data_encoding::BASE64URL_NOPAD.encode(&query(name, RecordType::A));
         let out = serve(get(&format!("dns={q}")));
         out.response.header("flatapex-alias").map(str::to_owned)
     };

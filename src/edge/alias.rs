@@ -1,4 +1,4 @@
-//! The edge's ALIAS ports (DESIGN §3): upstream DoH with `fetch`, aborted through an
+//! The edge's ALIAS ports (docs/ARCHITECTURE.md, "ALIAS"): upstream DoH with `fetch`, aborted through an
 //! `AbortController` when an attempt loses or runs late; `Delay` as the timer; and the cache
 //! layers: isolate memory, then the Cache API, then the last-good copy in KV.
 
@@ -12,8 +12,11 @@ use worker::{
     AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response,
 };
 
-use crate::alias::{AliasCache, AliasKey, CachedRrset, MemoryAliasCache, Source, Timer, Upstream};
-use crate::doh::{DNS_MESSAGE, MAX_BODY};
+use crate::alias::upstream::{check_body_len, check_head};
+use crate::alias::{
+    AliasCache, AliasKey, FlatSet, MemoryAliasCache, Source, Timer, Upstream, UpstreamError,
+};
+use crate::doh::DNS_MESSAGE;
 
 /// Upstream DoH through the Workers `fetch`, at most `budget` fetches per client request (the
 /// Workers subrequest limit is 50 on the free plan; the cache layers use some too).
@@ -56,59 +59,51 @@ impl Upstream for FetchUpstream {
         url: &str,
         query: &[u8],
         _deadline_ms: u32,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, UpstreamError> {
         if self.used.get() >= self.budget {
-            return Err(format!("subrequest budget of {} used up", self.budget));
+            return Err(UpstreamError::Budget(self.budget));
         }
         self.used.set(self.used.get() + 1);
-        let headers = Headers::new();
-        headers
-            .set("content-type", DNS_MESSAGE)
-            .map_err(|e| e.to_string())?;
-        headers
-            .set("accept", DNS_MESSAGE)
-            .map_err(|e| e.to_string())?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(Uint8Array::from(query).into()));
-        let request =
-            Request::new_with_init(url, &init).map_err(|e| format!("bad upstream URL: {e}"))?;
+        let request = dns_post(url, query)?;
         let guard = AbortOnDrop(Some(AbortController::default()));
-        let signal = guard.0.as_ref().map(|c| c.signal());
-        let Some(signal) = signal else {
-            return Err("no abort signal".into());
+        let Some(signal) = guard.0.as_ref().map(|c| c.signal()) else {
+            return Err(UpstreamError::Request("no abort signal".into()));
         };
         let mut response = Fetch::Request(request)
             .send_with_signal(&signal)
             .await
-            .map_err(|e| format!("fetch failed: {e}"))?;
-        let status = response.status_code();
-        if status != 200 {
-            return Err(format!("HTTP status {status}"));
-        }
-        let content_type = response
+            .map_err(|e| UpstreamError::Request(e.to_string()))?;
+        let content_type = response.headers().get("content-type").ok().flatten();
+        let length = response
             .headers()
-            .get("content-type")
+            .get("content-length")
             .ok()
             .flatten()
-            .unwrap_or_default();
-        if !content_type.starts_with(DNS_MESSAGE) {
-            return Err(format!("content type {content_type:?}, not {DNS_MESSAGE}"));
-        }
+            .and_then(|l| l.parse().ok());
+        check_head(response.status_code(), content_type.as_deref(), length)?;
         let body = response
             .bytes()
             .await
-            .map_err(|e| format!("reading the body: {e}"))?;
-        if body.len() > MAX_BODY {
-            return Err(format!(
-                "reading the body: {} bytes is over {MAX_BODY}",
-                body.len()
-            ));
-        }
+            .map_err(|e| UpstreamError::Body(e.to_string()))?;
+        check_body_len(body.len())?;
         drop(guard); // completed: aborting now is a no-op
         Ok(body)
     }
+}
+
+/// An RFC 8484 §4.1 POST of `query` to `url`.
+fn dns_post(url: &str, query: &[u8]) -> Result<Request, UpstreamError> {
+    let request_error = |e: worker::Error| UpstreamError::Request(e.to_string());
+    let headers = Headers::new();
+    headers
+        .set("content-type", DNS_MESSAGE)
+        .map_err(request_error)?;
+    headers.set("accept", DNS_MESSAGE).map_err(request_error)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(Uint8Array::from(query).into()));
+    Request::new_with_init(url, &init).map_err(|e| UpstreamError::Url(format!("{url}: {e}")))
 }
 
 /// `Delay` (a `setTimeout` promise) as the core's timer.
@@ -145,26 +140,26 @@ impl EdgeAliasCache {
 }
 
 impl AliasCache for EdgeAliasCache {
-    async fn get(&self, key: &AliasKey) -> Option<(CachedRrset, Source)> {
+    async fn get(&self, key: &AliasKey) -> Option<(FlatSet, Source)> {
         if let Some(entry) = self.memory.peek(key) {
             return Some((entry, Source::Memory));
         }
         let cache = Cache::default();
         if let Ok(Some(mut response)) = cache.get(self.url(key), false).await
             && let Ok(bytes) = response.bytes().await
-            && let Ok(entry) = serde_json::from_slice::<CachedRrset>(&bytes)
+            && let Ok(entry) = serde_json::from_slice::<FlatSet>(&bytes)
         {
             self.memory.insert(key, &entry);
             return Some((entry, Source::Cache));
         }
         let kv = self.kv.as_ref()?;
         let bytes = kv.get(&last_good_key(key)).bytes().await.ok().flatten()?;
-        let entry: CachedRrset = serde_json::from_slice(&bytes).ok()?;
+        let entry: FlatSet = serde_json::from_slice(&bytes).ok()?;
         self.memory.insert(key, &entry);
         Some((entry, Source::Cache))
     }
 
-    async fn put(&self, key: &AliasKey, value: &CachedRrset) {
+    async fn put(&self, key: &AliasKey, value: &FlatSet) {
         self.memory.insert(key, value);
         let Ok(body) = serde_json::to_vec(value) else {
             return;

@@ -2,7 +2,7 @@
 
 use worker::kv::KvStore;
 
-use crate::kv::KvBackend;
+use crate::kv::{KvBackend, KvError};
 
 /// Workers KV, as bound in `wrangler.toml`.
 pub struct WorkersKv(pub KvStore);
@@ -11,11 +11,11 @@ pub struct WorkersKv(pub KvStore);
 const IMMUTABLE_CACHE_TTL: u64 = 3600;
 
 impl KvBackend for WorkersKv {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         let mut get = self.0.get(key);
         if key != crate::kv::INDEX_KEY {
             get = get.cache_ttl(IMMUTABLE_CACHE_TTL);
         }
-        get.bytes().await.map_err(|e| e.to_string())
+        get.bytes().await.map_err(|e| KvError(e.to_string()))
     }
 }

@@ -1,26 +1,27 @@
 //! The edge shell: a Cloudflare Worker (workers-rs) that answers DNS over HTTPS from zones in
-//! Workers KV. Everything it decides comes from the core; this file only moves bytes between
-//! the Workers runtime and [`serve_doh`], and keeps the per-isolate state.
+//! Workers KV. Everything it decides comes from the core; this module only moves bytes between
+//! the Workers runtime and the core, and keeps the per-isolate state (docs/ARCHITECTURE.md,
+//! "The edge shell").
 //!
-//! Per isolate it keeps the settings (read once from the `FLATAPEX` var) and the [`KvZones`]
-//! cache, so a warm query costs no KV read at all.
+//! Per isolate it keeps the settings (read once from the `FLATAPEX` var), the [`KvZones`] cache
+//! and the ALIAS memory cache, so a warm query costs no KV read at all.
 
 mod alias;
 mod kv_backend;
-mod secondary;
+mod refresh;
+mod zones_endpoint;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
 use worker::{
     Context, Date, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, console_error,
     console_log, event,
 };
 
 use crate::alias::{MemoryAliasCache, Resolver};
-use crate::doh::{HttpRequest, HttpResponse, Limits, serve_doh};
-use crate::kv::{KvZones, ZoneStatus};
-use crate::respond::{Responder, ResponderConfig};
+use crate::doh::{Health, HttpRequest, HttpResponse, Limits, Served, serve_doh};
+use crate::kv::KvZones;
+use crate::respond::Responder;
 use crate::settings::Settings;
 
 use alias::{EdgeAliasCache, FetchUpstream, WorkerTimer};
@@ -31,40 +32,28 @@ use worker::kv::KvStore;
 pub const ZONES_BINDING: &str = "ZONES";
 
 struct Isolate {
-    settings: Settings,
+    settings: Arc<Settings>,
     /// Derived from `settings` once, not per request.
     limits: Limits,
-    responder: ResponderConfig,
     zones: KvZones,
     aliases: MemoryAliasCache,
 }
-
-/// Flattened RRsets kept in isolate memory.
-const ALIAS_MEMORY_ENTRIES: usize = 10_000;
 
 static ISOLATE: OnceLock<std::result::Result<Isolate, String>> = OnceLock::new();
 
 fn isolate(env: &Env) -> &'static std::result::Result<Isolate, String> {
     ISOLATE.get_or_init(|| {
         let settings = match env.object_var::<serde_json::Value>("FLATAPEX") {
-            Ok(value) => Settings::from_json(&value.to_string())?,
+            Ok(value) => Settings::from_json(&value.to_string()).map_err(|e| e.to_string())?,
             Err(_) => Settings::default(),
         };
         Ok(Isolate {
             zones: KvZones::new(settings.kv()),
-            aliases: MemoryAliasCache::new(ALIAS_MEMORY_ENTRIES),
+            aliases: MemoryAliasCache::new(settings.alias_memory_bytes()),
             limits: settings.limits(),
-            responder: settings.responder(),
-            settings,
+            settings: Arc::new(settings),
         })
     })
-}
-
-#[derive(Serialize)]
-struct Health<'a> {
-    status: &'static str,
-    problem: Option<String>,
-    zones: &'a [ZoneStatus],
 }
 
 /// Writes the zone store's load and failure events as log lines.
@@ -91,51 +80,91 @@ fn resolver(
             keep_seconds: settings.stale_window_seconds,
         },
         WorkerTimer,
-        settings.upstream_policy(),
+        settings.clone(),
     )
 }
 
+/// A configuration problem as a 503 with the reason (logged too).
+fn unavailable(reason: &str) -> Result<Response> {
+    console_error!("{reason}");
+    Response::error(format!("configuration error: {reason}\n"), 503)
+}
+
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let isolate = match isolate(&env) {
         Ok(isolate) => isolate,
-        Err(e) => {
-            console_error!("{e}");
-            return Response::error(format!("configuration error: {e}\n"), 503);
-        }
+        Err(e) => return unavailable(e),
     };
     let kv = match env.kv(ZONES_BINDING) {
         Ok(kv) => WorkersKv(kv),
         Err(e) => {
-            let reason = format!("the {ZONES_BINDING} KV binding is missing: {e}");
-            console_error!("{reason}");
-            return Response::error(format!("configuration error: {reason}\n"), 503);
+            return unavailable(&format!("the {ZONES_BINDING} KV binding is missing: {e}"));
         }
     };
     let url = req.url()?;
-    let method = req.method().to_string();
     if let Some(zone) = url.path().strip_prefix("/zones/") {
-        let authorization = req.headers().get("authorization").ok().flatten();
-        let response = if method == "GET" {
-            secondary::zone_endpoint(
-                isolate,
-                &env,
-                authorization.as_deref(),
-                zone,
-                Date::now().as_millis(),
-            )
-            .await
-        } else {
-            Response::error("use GET for /zones/<zone>\n", 405)
-        };
-        log_events(isolate, Vec::new());
-        let status = response.as_ref().map(|r| r.status_code()).unwrap_or(500);
-        console_log!(
-            "{}",
-            serde_json::json!({ "method": method, "path": url.path(), "status": status })
-        );
-        return response;
+        return zones(isolate, &env, &req, zone).await;
     }
+    let served = doh(isolate, &kv, req, &url).await?;
+    let refresh = served.refresh;
+    if !refresh.is_empty() {
+        let kv = kv.0.clone();
+        let base = alias_base(&url);
+        ctx.wait_until(refresh_ahead(isolate, kv, base, refresh));
+    }
+    log_events(isolate, Vec::new());
+    console_log!("{}", served.log.to_json());
+    to_worker(served.response)
+}
+
+/// `GET /zones/<zone>` (see [`zones_endpoint`]), logged.
+async fn zones(
+    isolate: &'static Isolate,
+    env: &Env,
+    req: &Request,
+    zone: &str,
+) -> Result<Response> {
+    let method = req.method().to_string();
+    let response = if method == "GET" {
+        let authorization = req.headers().get("authorization").ok().flatten();
+        zones_endpoint::zone_endpoint(
+            isolate,
+            env,
+            authorization.as_deref(),
+            zone,
+            Date::now().as_millis(),
+        )
+        .await
+    } else {
+        Response::error("use GET for /zones/<zone>\n", 405)
+    };
+    log_events(isolate, Vec::new());
+    let status = response.as_ref().map(|r| r.status_code()).unwrap_or(500);
+    console_log!(
+        "{}",
+        serde_json::json!({ "method": method, "path": format!("/zones/{zone}"), "status": status })
+    );
+    response
+}
+
+/// Where Cache API entries of flattened sets live: a path under the worker's own host.
+fn alias_base(url: &worker::Url) -> String {
+    format!(
+        "{}://{}/__flatapex/alias/",
+        url.scheme(),
+        url.host_str().unwrap_or("flatapex.invalid")
+    )
+}
+
+/// One DoH exchange through the core's [`serve_doh`].
+async fn doh(
+    isolate: &'static Isolate,
+    kv: &WorkersKv,
+    mut req: Request,
+    url: &worker::Url,
+) -> Result<Served> {
+    let method = req.method().to_string();
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let (content_type, accept) = (header("content-type"), header("accept"));
     let body = if method == "POST" {
@@ -152,46 +181,38 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         body: &body,
     };
     let now_ms = Date::now().as_millis();
-    let store = isolate.zones.with(&kv, now_ms);
-    let alias_base = format!(
-        "{}://{}/__flatapex/alias/",
-        url.scheme(),
-        url.host_str().unwrap_or("flatapex.invalid")
-    );
     let responder = Responder::new(
-        store,
-        resolver(isolate, Some(kv.0.clone()), alias_base.clone()),
-        isolate.responder.clone(),
+        isolate.zones.with(kv, now_ms),
+        resolver(isolate, Some(kv.0.clone()), alias_base(url)),
+        isolate.settings.clone(),
     );
-    let health = || {
-        let zones = isolate.zones.status();
-        serde_json::to_vec_pretty(&Health {
-            status: "ok",
-            problem: isolate.zones.problem(),
-            zones: &zones,
-        })
-        .unwrap_or_default()
-    };
+    let health = || Health::new(isolate.zones.status(), isolate.zones.problem()).to_json();
     let clock = || js_sys::Date::now();
-    let mut served = serve_doh(&responder, &http, &isolate.limits, now_ms, &clock, &health).await;
-    // Refresh ahead (DESIGN §3): answered from cache already; re-resolve after the response.
-    if !served.refresh.is_empty() {
-        let targets = std::mem::take(&mut served.refresh);
-        let kv = kv.0.clone();
-        ctx.wait_until(async move {
-            let resolver = resolver(isolate, Some(kv), alias_base);
-            for (target, rtype) in targets {
-                let result = resolver.refresh(&target, rtype, Date::now().as_millis()).await;
-                console_log!(
-                    "{}",
-                    serde_json::json!({ "event": format!("refresh ahead of {target} {rtype}: {}", match result { Ok(_) => "ok".to_string(), Err(e) => e }) })
-                );
-            }
-        });
+    Ok(serve_doh(&responder, &http, &isolate.limits, now_ms, &clock, &health).await)
+}
+
+/// Refresh ahead (docs/ARCHITECTURE.md, "ALIAS"): the answer came from cache already;
+/// re-resolve after the response.
+async fn refresh_ahead(
+    isolate: &'static Isolate,
+    kv: KvStore,
+    base: String,
+    targets: Vec<(hickory_proto::rr::Name, hickory_proto::rr::RecordType)>,
+) {
+    let resolver = resolver(isolate, Some(kv), base);
+    for (target, rtype) in targets {
+        let result = resolver
+            .refresh(&target, rtype, Date::now().as_millis())
+            .await;
+        let outcome = match result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e,
+        };
+        console_log!(
+            "{}",
+            serde_json::json!({ "event": format!("refresh ahead of {target} {rtype}: {outcome}") })
+        );
     }
-    log_events(isolate, Vec::new());
-    console_log!("{}", served.log.to_json());
-    to_worker(served.response)
 }
 
 fn to_worker(response: HttpResponse) -> Result<Response> {
@@ -225,7 +246,6 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         "https://flatapex.invalid/__flatapex/alias/".into(),
     );
     let remaining = flattener.upstream.remaining();
-    let lines =
-        secondary::refresh_all(isolate, &env, flattener, remaining, Date::now().as_millis()).await;
+    let lines = refresh::run(isolate, &env, flattener, remaining, Date::now().as_millis()).await;
     log_events(isolate, lines);
 }

@@ -1,24 +1,25 @@
-//! The compact stored form of a zone (or one shard of it): the nodes in DNS wire format.
-//!
-//! Names and RDATA are written with hickory-proto's encoder, exactly as they go on the wire
-//! (RFC 1035 §3.3, §4.1.4), so loading is a straight decode with no text parsing. The layout:
+//! The compact stored form of a zone (or one shard of it): its packed nodes, as the zone model
+//! holds them in memory ([`Node::as_bytes`]), so loading is a check of lengths and a copy, with no
+//! text parsing and no per-record allocation. The layout:
 //!
 //! ```text
-//! "FAXZ" u8 format=1 | u32 shard index | u32 shard count | u32 node count | node blocks
-//! node block  = u32 length | owner name | u8 flags (bit 0: ALIAS) | [u32 ALIAS TTL, target]
-//!               | u16 RRset count | per RRset: u16 type, u32 TTL, u16 count, per RDATA: u16 length, RDATA
+//! "FAXZ" u8 format=2 | u32 shard index | u32 shard count | u32 node count | node blocks
+//! node block = u32 length | packed node (see crate::zone::node)
 //! ```
 //!
-//! Each node block is encoded on its own, so name compression pointers stay inside the block and
-//! no block is limited by the 16 KiB reach of a pointer. The first node is the apex.
+//! The first node is the apex. Values written by earlier versions (format 1: each node encoded
+//! with hickory-proto, RDATA in its own decoder's wire form) are still read, so a deployment keeps
+//! answering from what it pushed before an upgrade.
 
 use hickory_proto::rr::{Name, RData, RecordType};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
-use crate::zone::model::{Alias, Node, RrSet, Shard, Zone};
+use crate::zone::model::{Shard, Zone};
+use crate::zone::node::{Alias, Node, NodeBuilder, encode_rdata};
 
 const MAGIC: &[u8; 4] = b"FAXZ";
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
+const FORMAT_1: u8 = 1;
 
 /// Why a stored zone could not be read back.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,13 +27,7 @@ const FORMAT: u8 = 1;
 pub struct DecodeError(pub String);
 
 /// Encodes `nodes` (the apex first) as one stored value for shard `shard`.
-///
-/// Fails only when one owner's data exceeds 64 KiB of wire format, which no DNS response could
-/// carry either.
-pub fn encode_nodes<'a>(
-    nodes: impl IntoIterator<Item = &'a Node>,
-    shard: Shard,
-) -> Result<Vec<u8>, String> {
+pub fn encode_nodes<'a>(nodes: impl IntoIterator<Item = &'a Node>, shard: Shard) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(MAGIC);
     out.push(FORMAT);
@@ -41,46 +36,17 @@ pub fn encode_nodes<'a>(
     let count_at = out.len();
     out.extend_from_slice(&0u32.to_be_bytes());
     let mut count = 0u32;
-    let mut block = Vec::with_capacity(512);
     for node in nodes {
         if node.is_empty_non_terminal() {
             continue; // rebuilt on load
         }
-        block.clear();
-        encode_node(node, &mut block)
-            .map_err(|e| format!("the data at {} cannot be stored: {e}", node.name))?;
-        out.extend_from_slice(&(block.len() as u32).to_be_bytes());
-        out.extend_from_slice(&block);
+        let bytes = node.as_bytes();
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
         count += 1;
     }
     out[count_at..count_at + 4].copy_from_slice(&count.to_be_bytes());
-    Ok(out)
-}
-
-fn encode_node(node: &Node, buf: &mut Vec<u8>) -> Result<(), hickory_proto::ProtoError> {
-    let mut enc = BinEncoder::new(buf);
-    node.name.emit(&mut enc)?;
-    match &node.alias {
-        Some(alias) => {
-            enc.emit_u8(1)?;
-            enc.emit_u32(alias.ttl)?;
-            alias.target.emit(&mut enc)?;
-        }
-        None => enc.emit_u8(0)?,
-    }
-    enc.emit_u16(node.rrsets.len() as u16)?;
-    for set in &node.rrsets {
-        enc.emit_u16(u16::from(set.rtype))?;
-        enc.emit_u32(set.ttl)?;
-        enc.emit_u16(set.rdatas.len() as u16)?;
-        for rdata in &set.rdatas {
-            let place = enc.place::<u16>()?;
-            rdata.emit(&mut enc)?;
-            let len = enc.len_since_place(&place) as u16;
-            enc.emit_at(place, len)?;
-        }
-    }
-    Ok(())
+    out
 }
 
 /// Decodes a stored value back into a zone (a shard when the value says so).
@@ -89,12 +55,15 @@ pub fn decode_zone(bytes: &[u8]) -> Result<Zone, DecodeError> {
     if bytes.len() < 17 || &bytes[..4] != MAGIC {
         return Err(bad("not a flatapex zone value (wrong magic)"));
     }
-    if bytes[4] != FORMAT {
-        return Err(DecodeError(format!(
-            "format {} is not supported (expected {FORMAT})",
-            bytes[4]
-        )));
-    }
+    let read_node: fn(&[u8]) -> Result<Node, String> = match bytes[4] {
+        FORMAT => Node::from_bytes,
+        FORMAT_1 => decode_format_1_node,
+        other => {
+            return Err(DecodeError(format!(
+                "format {other} is not supported (expected {FORMAT})"
+            )));
+        }
+    };
     let u32_at = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
     let shard = Shard {
         index: u32_at(5),
@@ -115,7 +84,7 @@ pub fn decode_zone(bytes: &[u8]) -> Result<Zone, DecodeError> {
         let block = bytes
             .get(at..at + len)
             .ok_or_else(|| DecodeError(format!("node {i} runs past the end")))?;
-        nodes.push(decode_node(block).map_err(|e| DecodeError(format!("node {i}: {e}")))?);
+        nodes.push(read_node(block).map_err(|e| DecodeError(format!("node {i}: {e}")))?);
         at += len;
     }
     if at != bytes.len() {
@@ -123,54 +92,43 @@ pub fn decode_zone(bytes: &[u8]) -> Result<Zone, DecodeError> {
     }
     let apex = nodes
         .first()
-        .map(|n| n.name.clone())
+        .map(Node::name)
         .ok_or_else(|| bad("no nodes"))?;
-    let zone = Zone::from_nodes(apex, nodes).ok_or_else(|| bad("the first node has no SOA"))?;
-    Ok(if shard.count > 1 {
-        zone.with_shard(shard)
-    } else {
-        zone
-    })
+    Zone::shard_from_nodes(apex, nodes, shard).ok_or_else(|| bad("the first node has no SOA"))
 }
 
-fn decode_node(block: &[u8]) -> Result<Node, String> {
+/// A node block of format 1: `owner name | u8 flags (bit 0: ALIAS) | [u32 ALIAS TTL, target]
+/// | u16 RRset count | per RRset: u16 type, u32 TTL, u16 count, per RDATA: u16 length, RDATA`,
+/// names possibly compressed within the block.
+fn decode_format_1_node(block: &[u8]) -> Result<Node, String> {
     let mut dec = BinDecoder::new(block);
-    let name = Name::read(&mut dec).map_err(|e| e.to_string())?;
-    let mut node = Node::new(name);
-    let u16_of = |d: &mut BinDecoder<'_>| {
-        d.read_u16()
-            .map(|v| v.unverified())
-            .map_err(|e| e.to_string())
-    };
-    let u32_of = |d: &mut BinDecoder<'_>| {
-        d.read_u32()
-            .map(|v| v.unverified())
-            .map_err(|e| e.to_string())
-    };
+    let text = |e: &dyn std::fmt::Display| e.to_string();
+    let name = Name::read(&mut dec).map_err(|e| text(&e))?;
+    let mut node = NodeBuilder::new(&name);
+    let u16_of =
+        |d: &mut BinDecoder<'_>| d.read_u16().map(|v| v.unverified()).map_err(|e| text(&e));
+    let u32_of =
+        |d: &mut BinDecoder<'_>| d.read_u32().map(|v| v.unverified()).map_err(|e| text(&e));
     let flags = dec
         .read_u8()
         .map(|v| v.unverified())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| text(&e))?;
     if flags & 1 == 1 {
         let ttl = u32_of(&mut dec)?;
-        let target = Name::read(&mut dec).map_err(|e| e.to_string())?;
-        node.alias = Some(Alias { target, ttl });
+        let target = Name::read(&mut dec).map_err(|e| text(&e))?;
+        node.alias(&Alias { target, ttl });
     }
-    let sets = u16_of(&mut dec)?;
-    for _ in 0..sets {
+    for _ in 0..u16_of(&mut dec)? {
         let rtype = RecordType::from(u16_of(&mut dec)?);
         let ttl = u32_of(&mut dec)?;
-        let n = u16_of(&mut dec)?;
-        let mut rdatas = Vec::with_capacity(usize::from(n));
-        for _ in 0..n {
-            let len = dec.read_u16().map_err(|e| e.to_string())?;
+        for _ in 0..u16_of(&mut dec)? {
+            let len = dec.read_u16().map_err(|e| text(&e))?;
             let rdata = RData::read(&mut dec, rtype, len).map_err(|e| format!("{rtype}: {e}"))?;
-            rdatas.push(rdata);
+            node.add(u16::from(rtype), ttl, encode_rdata(&rdata)?);
         }
-        node.rrsets.push(RrSet { rtype, ttl, rdatas });
     }
     if !dec.is_empty() {
         return Err("trailing bytes in the node".into());
     }
-    Ok(node)
+    node.finish()
 }

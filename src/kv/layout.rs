@@ -14,12 +14,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::rr::RecordType;
 
 use serde::{Deserialize, Serialize};
 
-use crate::zone::Zone;
 use crate::zone::model::{Node, Shard, name_key};
+use crate::zone::{Zone, ZoneId};
 
 use super::codec::encode_nodes;
 
@@ -42,8 +42,8 @@ pub const KV_VALUE_LIMIT: usize = 25 * 1024 * 1024;
 pub struct Index {
     /// The index format, [`INDEX_FORMAT`].
     pub format: u32,
-    /// Zones by lowercased apex with the trailing dot, e.g. `example.com.`.
-    pub zones: BTreeMap<String, IndexEntry>,
+    /// Zones by their id (the apex, lowercased, with the trailing dot: `example.com.`).
+    pub zones: BTreeMap<ZoneId, IndexEntry>,
 }
 
 /// One zone's entry in the index.
@@ -75,23 +75,16 @@ pub struct IndexAlias {
     pub ttl: u32,
 }
 
-/// The index key of `zone`'s apex: lowercased, with the trailing dot.
-pub fn apex_id(zone: &Zone) -> String {
-    let mut apex = zone.apex().to_lowercase();
-    apex.set_fqdn(true);
-    apex.to_ascii()
-}
-
 /// The key of one shard value.
-pub fn shard_key(apex_id: &str, version: &str, shard: u32) -> String {
-    format!("flatapex/zone/{apex_id}/{version}/{shard}")
+pub fn shard_key(zone: &ZoneId, version: &str, shard: u32) -> String {
+    format!("flatapex/zone/{zone}/{version}/{shard}")
 }
 
 /// A zone ready to write: its index entry and its (key, value) pairs.
 #[derive(Clone, Debug)]
 pub struct StoredZone {
-    /// The index key of the apex ([`apex_id`]).
-    pub apex_id: String,
+    /// The zone.
+    pub zone: ZoneId,
     /// What goes into the index.
     pub entry: IndexEntry,
     /// The shard values, keyed by [`shard_key`].
@@ -104,17 +97,17 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
     let mut nodes: Vec<(Vec<u8>, &Node)> = zone
         .nodes()
         .filter(|n| !n.is_empty_non_terminal())
-        .map(|n| (name_key(&n.name), n))
+        .map(|n| (n.key(), n))
         .collect();
     // The apex first (the codec's rule), then a stable order so equal zones get equal versions.
     nodes.sort_by(|a, b| (a.0 != apex_key, &a.0).cmp(&(b.0 != apex_key, &b.0)));
-    let whole = encode_nodes(nodes.iter().map(|(_, n)| *n), Shard { count: 1, index: 0 })?;
+    let whole = encode_nodes(nodes.iter().map(|(_, n)| *n), Shard { count: 1, index: 0 });
     let values = if whole.len() <= shard_bytes.max(1) {
         vec![whole]
     } else {
         // Leave room for the copies of the apex in each shard and for uneven subtrees.
         let count = (whole.len() * 5 / 4).div_ceil(shard_bytes.max(1)) as u32;
-        split(&nodes, &apex_key, count)?
+        split(&nodes, &apex_key, count)
     };
     if let Some((i, v)) = values
         .iter()
@@ -130,7 +123,7 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
         v.iter()
             .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
     });
-    let apex_id = apex_id(zone);
+    let id = ZoneId::of(zone.apex());
     let version = format!("{}-{hash:016x}", zone.serial());
     let entry = IndexEntry {
         version: version.clone(),
@@ -154,10 +147,10 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
     let values = values
         .into_iter()
         .enumerate()
-        .map(|(i, v)| (shard_key(&apex_id, &version, i as u32), v))
+        .map(|(i, v)| (shard_key(&id, &version, i as u32), v))
         .collect();
     Ok(StoredZone {
-        apex_id,
+        zone: id,
         entry,
         values,
     })
@@ -165,7 +158,7 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
 
 /// Splits sorted nodes into `count` shards by subtree, copying the apex and the apex wildcard
 /// (RFC 4592 §2.2.1: `*.<apex>` can answer for any missing subtree) into each.
-fn split(nodes: &[(Vec<u8>, &Node)], apex_key: &[u8], count: u32) -> Result<Vec<Vec<u8>>, String> {
+fn split(nodes: &[(Vec<u8>, &Node)], apex_key: &[u8], count: u32) -> Vec<Vec<u8>> {
     let mut wildcard_key = vec![1, b'*'];
     wildcard_key.extend_from_slice(apex_key);
     let shared: Vec<&Node> = nodes
@@ -214,14 +207,12 @@ fn address_copies(
     let mut seen = HashSet::new();
     let mut copies = Vec::new();
     for node in held {
-        for rdata in node.rrsets.iter().flat_map(|s| &s.rdatas) {
-            let target = match rdata {
-                RData::NS(ns) => &ns.0,
-                RData::MX(mx) => &mx.exchange,
-                RData::SRV(srv) => &srv.target,
-                _ => continue,
-            };
-            let key = name_key(target);
+        let targets = node
+            .rrsets()
+            .filter(|s| matches!(s.rtype, RecordType::NS | RecordType::MX | RecordType::SRV))
+            .flat_map(|s| s.targets().collect::<Vec<_>>());
+        for target in targets {
+            let key = name_key(&target);
             if !key.ends_with(apex_key)
                 || Shard::for_key(&key, apex_key, count) == index
                 || !seen.insert(key.clone())
@@ -229,14 +220,8 @@ fn address_copies(
                 continue;
             }
             if let Some(found) = by_key.get(&key[..]) {
-                let mut copy = Node::new(found.name.clone());
-                copy.rrsets = found
-                    .rrsets
-                    .iter()
-                    .filter(|s| matches!(s.rtype, RecordType::A | RecordType::AAAA))
-                    .cloned()
-                    .collect();
-                if !copy.rrsets.is_empty() {
+                let copy = found.filtered(|t| matches!(t, RecordType::A | RecordType::AAAA));
+                if !copy.is_empty_non_terminal() {
                     copies.push(copy);
                 }
             }

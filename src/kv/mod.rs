@@ -1,5 +1,5 @@
 //! Zones in a key-value store (Workers KV): the stored layout, its codec, and the store that
-//! serves from it. All of it is pure; the edge shell supplies the [`KvBackend`] over Workers KV,
+//! serves from it (docs/ARCHITECTURE.md, "Zones in KV"). All of it is pure; the edge shell supplies the [`KvBackend`] over Workers KV,
 //! and `flatapex push` writes what [`store_zone`] produces.
 
 pub mod codec;
@@ -15,7 +15,7 @@ pub use layout::{
     parse_index, store_zone,
 };
 pub use store::{
-    DECODED_BYTES_PER_STORED_BYTE, KvBackend, KvSettings, KvZoneStore, KvZones, ZoneStatus,
+    DECODED_BYTES_PER_STORED_BYTE, KvBackend, KvError, KvSettings, KvZoneStore, KvZones,
 };
 
 impl Index {
@@ -29,8 +29,7 @@ impl Index {
 
     /// Points the index at `stored`'s version, replacing any earlier version of that zone.
     pub fn insert(&mut self, stored: &StoredZone) -> Option<IndexEntry> {
-        self.zones
-            .insert(stored.apex_id.clone(), stored.entry.clone())
+        self.zones.insert(stored.zone.clone(), stored.entry.clone())
     }
 
     /// The index as the JSON value stored at [`INDEX_KEY`].
@@ -82,13 +81,13 @@ impl MemoryKv {
 }
 
 impl KvBackend for MemoryKv {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         Ok(self.lock().get(key).cloned())
     }
 }
 
 impl<T: KvBackend> KvBackend for &T {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         T::get(self, key).await
     }
 }

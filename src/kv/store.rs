@@ -13,23 +13,29 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use hickory_proto::rr::Name;
 
+use crate::doh::ZoneHealth;
 use crate::store::{StoreError, ZoneStore};
-use crate::zone::Zone;
 use crate::zone::model::{FastMap, Shard, label_starts, name_key};
+use crate::zone::{Zone, ZoneId};
 
 use super::codec::decode_zone;
 use super::layout::{INDEX_KEY, Index, IndexEntry, parse_index, shard_key};
 
-/// How much memory a decoded shard takes per byte of its stored form, rounded up: measured by
-/// `tests/kv_large_zone.rs` (`bench/kv-large.sh`) at 15 on a million-record zone. hickory's
-/// `Name` and `RData` are far larger in memory than on the wire.
-pub const DECODED_BYTES_PER_STORED_BYTE: usize = 16;
+/// How much memory a decoded shard takes per byte of its stored form, rounded up: the packed
+/// nodes are the stored bytes, plus the hash table and allocation overhead around them (measured
+/// by `tests/kv_large_zone.rs`, `bench/kv-large.sh`).
+pub const DECODED_BYTES_PER_STORED_BYTE: usize = 2;
+
+/// Why a key-value read failed (not a missing key: that is `Ok(None)`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct KvError(pub String);
 
 /// The key-value port: Workers KV at the edge, a map in tests.
 #[allow(async_fn_in_trait)]
 pub trait KvBackend {
     /// The value at `key`; `Ok(None)` when there is none; `Err` when the store failed.
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
 }
 
 /// Tuning for [`KvZones`].
@@ -44,10 +50,7 @@ pub struct KvSettings {
 
 impl Default for KvSettings {
     fn default() -> Self {
-        KvSettings {
-            recheck_ms: 30_000,
-            budget_bytes: 48 * 1024 * 1024,
-        }
+        crate::settings::Settings::default().kv()
     }
 }
 
@@ -55,7 +58,7 @@ impl Default for KvSettings {
 #[derive(Debug)]
 pub(super) struct IndexView {
     pub(super) index: Index,
-    pub(super) by_key: FastMap<Box<[u8]>, (String, IndexEntry)>,
+    pub(super) by_key: FastMap<Box<[u8]>, (ZoneId, IndexEntry)>,
 }
 
 struct LoadedShard {
@@ -69,9 +72,9 @@ struct LoadedShard {
 struct State {
     index: Option<Arc<IndexView>>,
     index_read_ms: Option<u64>,
-    shards: FastMap<(String, u32), LoadedShard>,
+    shards: FastMap<(ZoneId, u32), LoadedShard>,
     /// Shard versions that failed to load, with when: not retried before the next index check.
-    failed: FastMap<(String, String, u32), u64>,
+    failed: FastMap<(ZoneId, String, u32), u64>,
     bytes: usize,
     clock: u64,
     events: Vec<String>,
@@ -83,21 +86,6 @@ struct State {
 pub struct KvZones {
     settings: KvSettings,
     state: Mutex<State>,
-}
-
-/// One zone as [`KvZones`] currently serves it, for `/health`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct ZoneStatus {
-    /// The apex.
-    pub zone: String,
-    /// The version in the index.
-    pub version: String,
-    /// Its SOA serial.
-    pub serial: u32,
-    /// How many shards it has, and how many are in memory.
-    pub shards: u32,
-    /// Shards of this zone now in memory.
-    pub loaded: u32,
 }
 
 impl KvZones {
@@ -132,8 +120,8 @@ impl KvZones {
         self.state().problem.clone()
     }
 
-    /// The zones of the index in use, with how much of each is loaded.
-    pub fn status(&self) -> Vec<ZoneStatus> {
+    /// The zones of the index in use, with how much of each is loaded, for `/health`.
+    pub fn status(&self) -> Vec<ZoneHealth> {
         let state = self.state();
         let Some(view) = &state.index else {
             return Vec::new();
@@ -141,16 +129,20 @@ impl KvZones {
         view.index
             .zones
             .iter()
-            .map(|(apex, e)| ZoneStatus {
-                zone: apex.clone(),
-                version: e.version.clone(),
+            .map(|(zone, e)| ZoneHealth {
+                zone: zone.clone(),
                 serial: e.serial,
-                shards: e.shards,
-                loaded: state
-                    .shards
-                    .iter()
-                    .filter(|((a, _), s)| a == apex && s.version == e.version)
-                    .count() as u32,
+                records: e.records,
+                aliases: e.aliases.len() as u64,
+                version: Some(e.version.clone()),
+                shards: Some(e.shards),
+                loaded: Some(
+                    state
+                        .shards
+                        .iter()
+                        .filter(|((a, _), s)| a == zone && s.version == e.version)
+                        .count() as u32,
+                ),
             })
             .collect()
     }
@@ -246,7 +238,7 @@ impl KvZones {
         &self,
         backend: &B,
         now_ms: u64,
-        apex_id: &String,
+        apex_id: &ZoneId,
         entry: &IndexEntry,
         shard: u32,
     ) -> Result<Arc<Zone>, StoreError> {
@@ -336,21 +328,17 @@ fn index_view(index: Index) -> IndexView {
     let by_key = index
         .zones
         .iter()
-        .filter_map(|(apex, e)| {
-            let name = Name::from_ascii(apex).ok()?;
-            Some((name_key(&name).into(), (apex.clone(), e.clone())))
-        })
+        .map(|(zone, e)| (name_key(&zone.name()).into(), (zone.clone(), e.clone())))
         .collect();
     IndexView { index, by_key }
 }
 
 /// A decoded value must be the shard the index says it is: a value written for another zone or
 /// layout is corruption, not data.
-fn check_shard(zone: Zone, apex_id: &str, shard: u32, count: u32) -> Result<Zone, String> {
-    let mut apex = zone.apex().to_lowercase();
-    apex.set_fqdn(true);
-    if apex.to_ascii() != apex_id {
-        return Err(format!("the value for {apex_id} holds zone {apex}"));
+fn check_shard(zone: Zone, apex_id: &ZoneId, shard: u32, count: u32) -> Result<Zone, String> {
+    let held = ZoneId::of(zone.apex());
+    if &held != apex_id {
+        return Err(format!("the value for {apex_id} holds zone {held}"));
     }
     let got = zone.shard().unwrap_or(Shard { count: 1, index: 0 });
     if got
@@ -368,7 +356,7 @@ fn check_shard(zone: Zone, apex_id: &str, shard: u32, count: u32) -> Result<Zone
 }
 
 /// Drops least recently used shards until the total is within `budget` (never `keep`).
-fn evict(state: &mut State, budget: usize, keep: &(String, u32)) {
+fn evict(state: &mut State, budget: usize, keep: &(ZoneId, u32)) {
     while state.bytes > budget {
         let Some(victim) = state
             .shards

@@ -19,28 +19,28 @@ impl KvZones {
         apex: &Name,
     ) -> Result<Option<(Zone, IndexEntry)>, StoreError> {
         let view = self.index(backend, now_ms).await?;
-        let Some((apex_id, entry)) = view.by_key.get(&name_key(apex)[..]).cloned() else {
+        let Some((id, entry)) = view.by_key.get(&name_key(apex)[..]).cloned() else {
             return Ok(None);
         };
         let apex_key = name_key(apex);
         let mut nodes = Vec::new();
         for i in 0..entry.shards {
-            let shard = self.shard(backend, now_ms, &apex_id, &entry, i).await?;
+            let shard = self.shard(backend, now_ms, &id, &entry, i).await?;
             nodes.extend(
                 shard
                     .nodes()
                     .filter(|n| !n.is_empty_non_terminal())
-                    .filter(|n| Shard::for_key(&name_key(&n.name), &apex_key, entry.shards) == i)
+                    .filter(|n| Shard::for_key(&n.key(), &apex_key, entry.shards) == i)
                     .cloned(),
             );
         }
-        let apex_at = nodes.iter().position(|n| name_key(&n.name) == apex_key);
+        let apex_at = nodes.iter().position(|n| n.key() == apex_key);
         let Some(apex_at) = apex_at else {
-            return Err(StoreError(format!("zone {apex_id} has no apex node")));
+            return Err(StoreError(format!("zone {id} has no apex node")));
         };
-        let apex_name = nodes[apex_at].name.clone();
+        let apex_name = nodes[apex_at].name();
         let zone = Zone::from_nodes(apex_name, nodes)
-            .ok_or_else(|| StoreError(format!("zone {apex_id} has no SOA")))?;
+            .ok_or_else(|| StoreError(format!("zone {id} has no SOA")))?;
         Ok(Some((zone, entry)))
     }
 

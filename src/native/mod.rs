@@ -1,33 +1,28 @@
-//! The native shell (tokio): zone files, UDP and TCP listeners, and the command line.
-//! It implements the core's ports over the file system and sockets.
+//! The native shell (tokio): it implements the core's ports over files, sockets and the clock,
+//! and does nothing else (docs/ARCHITECTURE.md, "The native shell"). Its rooms:
+//!
+//! - [`zones`]: the zone directory ([`FileStore`]) and its reloads;
+//! - [`serve`]: the listeners (UDP, TCP, DoH over HTTP) and the response cache;
+//! - [`primary`]: what secondaries need: transfers out, TSIG, NOTIFY, the refresh timer around
+//!   the core's engine, the state file, and pulling zones from the worker;
+//! - [`cli`]: the `flatapex` command line;
+//! - [`upstream`]: the ALIAS ports (DoH upstreams over reqwest, tokio's timer).
 
-pub mod check;
+pub mod atomic_file;
 pub mod cli;
-pub mod file_store;
-pub mod http;
-pub mod inline;
-pub mod pull;
-pub mod push;
-pub mod refresh;
-pub mod reload;
-pub mod response_cache;
-pub mod server;
-pub mod service;
-pub mod state_file;
-pub mod tcp;
-pub mod tsig;
-pub mod udp;
+pub mod primary;
+pub mod serve;
 pub mod upstream;
-pub mod xfr;
+pub mod zones;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::alias::{MemoryAliasCache, Resolver};
-use crate::respond::{Responder, Response};
+use crate::respond::Responder;
 
-pub use file_store::FileStore;
 use upstream::{DohUpstream, TokioTimer};
+pub use zones::FileStore;
 
 /// The ALIAS resolver of the native server: DoH upstreams, a memory cache, tokio's timer.
 pub type NativeResolver = Resolver<DohUpstream, MemoryAliasCache, TokioTimer>;
@@ -35,24 +30,11 @@ pub type NativeResolver = Resolver<DohUpstream, MemoryAliasCache, TokioTimer>;
 /// The responder the native server runs.
 pub type NativeResponder = Responder<Arc<FileStore>, NativeResolver>;
 
-/// Refresh ahead (DESIGN §3): re-resolves, in the background, every flattened set `response`
-/// served from a cache entry near expiry, so steady traffic never waits on an upstream.
-pub fn refresh_ahead(responder: &Arc<NativeResponder>, response: &Response) {
-    refresh_targets(
-        responder,
-        response
-            .info
-            .alias
-            .iter()
-            .filter(|a| a.refresh)
-            .map(|a| (a.target.clone(), a.rtype)),
-    );
-}
-
-/// Re-resolves each (target, type) in the background.
-pub fn refresh_targets(
+/// Re-resolves each (target, type) in the background (refresh ahead, docs/ARCHITECTURE.md,
+/// "ALIAS"), so steady traffic never waits on an upstream.
+pub fn refresh_ahead(
     responder: &Arc<NativeResponder>,
-    targets: impl IntoIterator<Item = (hickory_proto::rr::Name, hickory_proto::rr::RecordType)>,
+    targets: Vec<(hickory_proto::rr::Name, hickory_proto::rr::RecordType)>,
 ) {
     for (target, rtype) in targets {
         let responder = responder.clone();

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use crate::alias::{Timer, Upstream};
-use crate::doh::{DNS_MESSAGE, MAX_BODY};
+use crate::alias::upstream::{check_body_len, check_head};
+use crate::alias::{Timer, Upstream, UpstreamError};
+use crate::doh::DNS_MESSAGE;
 
 /// DoH upstreams with connection reuse.
 #[derive(Clone)]
@@ -57,9 +58,14 @@ pub fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate
 }
 
 impl Upstream for DohUpstream {
-    /// RFC 8484 §4.1 POST. Anything but a 200 with `application/dns-message` and a body of at
-    /// most 65,535 bytes is an error; dropping the future drops the request.
-    async fn exchange(&self, url: &str, query: &[u8], deadline_ms: u32) -> Result<Vec<u8>, String> {
+    /// RFC 8484 §4.1 POST, checked as every shell checks it ([`check_head`]); dropping the
+    /// future drops the request.
+    async fn exchange(
+        &self,
+        url: &str,
+        query: &[u8],
+        deadline_ms: u32,
+    ) -> Result<Vec<u8>, UpstreamError> {
         let exchange = async {
             let mut response = self
                 .client
@@ -69,42 +75,30 @@ impl Upstream for DohUpstream {
                 .body(query.to_vec())
                 .send()
                 .await
-                .map_err(|e| format!("HTTP request failed: {}", error_chain(&e)))?;
-            let status = response.status();
-            if status != 200 {
-                return Err(format!("HTTP status {status}"));
-            }
+                .map_err(|e| UpstreamError::Request(error_chain(&e)))?;
             let content_type = response
                 .headers()
                 .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !content_type.starts_with(DNS_MESSAGE) {
-                return Err(format!("content type {content_type:?}, not {DNS_MESSAGE}"));
-            }
-            if let Some(length) = response.content_length()
-                && length > MAX_BODY as u64
-            {
-                return Err(format!(
-                    "reading the body: {length} bytes is over {MAX_BODY}"
-                ));
-            }
+                .and_then(|v| v.to_str().ok());
+            check_head(
+                response.status().as_u16(),
+                content_type,
+                response.content_length(),
+            )?;
             let mut body = Vec::new();
             while let Some(chunk) = response
                 .chunk()
                 .await
-                .map_err(|e| format!("reading the body: {}", error_chain(&e)))?
+                .map_err(|e| UpstreamError::Body(error_chain(&e)))?
             {
-                if body.len() + chunk.len() > MAX_BODY {
-                    return Err(format!("reading the body: over {MAX_BODY} bytes"));
-                }
+                check_body_len(body.len() + chunk.len())?;
                 body.extend_from_slice(&chunk);
             }
             Ok(body)
         };
         tokio::time::timeout(Duration::from_millis(u64::from(deadline_ms)), exchange)
             .await
-            .map_err(|_| format!("no answer within {deadline_ms} ms"))?
+            .map_err(|_| UpstreamError::Timeout(deadline_ms))?
     }
 }
 

@@ -32,9 +32,17 @@ fn enabled(zone: &Zone) -> bool {
     zone.node(&switch)
         .and_then(|n| n.rrset(RecordType::TXT))
         .is_some_and(|set| {
-            set.rdatas.iter().any(|r| match r {
-                RData::TXT(txt) => txt.txt_data.iter().any(|s| &s[..] == b"alias"),
-                _ => false,
+            // TXT RDATA is character-strings, each a length octet and its bytes (RFC 1035 §3.3.14).
+            set.rdatas().any(|wire| {
+                let mut rest = wire;
+                while let Some((&len, tail)) = rest.split_first() {
+                    let (string, next) = tail.split_at(usize::from(len).min(tail.len()));
+                    if string == b"alias" {
+                        return true;
+                    }
+                    rest = next;
+                }
+                false
             })
         })
 }
@@ -48,7 +56,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
             return None;
         }
         let owner = qname.base_name();
-        let alias = zone.node(&owner)?.alias.clone()?;
+        let alias = zone.node(&owner)?.alias()?;
         let mut strings = vec![format!("target={}", alias.target)];
         for rtype in [RecordType::A, RecordType::AAAA] {
             let flat = self
@@ -56,8 +64,8 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 .await;
             let mut line = format!("{rtype}: source={}", flat.source.as_str());
             match flat.outcome {
-                Outcome::Records { rdatas, ttl } => {
-                    let list: Vec<String> = rdatas.iter().map(|r| r.to_string()).collect();
+                Outcome::Records { addresses, ttl } => {
+                    let list: Vec<String> = addresses.iter().map(|ip| ip.to_string()).collect();
                     line.push_str(&format!(" ttl={ttl} addresses={}", list.join(",")));
                 }
                 Outcome::Failed { reason } => line.push_str(&format!(" failed: {reason}")),

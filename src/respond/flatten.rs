@@ -1,16 +1,19 @@
-//! Finishing an answer at an ALIAS owner (DESIGN §3): targets inside hosted zones are resolved
-//! here with no fetch (CNAME and ALIAS chains included); others go to the [`Flattener`] port.
-//! The failure policy and the negative-answer SOA are applied here.
+//! Finishing an answer at an ALIAS owner (docs/ARCHITECTURE.md, "ALIAS"): targets inside hosted
+//! zones are resolved here with no fetch (CNAME and ALIAS chains included); others go to the
+//! [`Flattener`] port. The failure policy and the negative-answer SOA are applied here.
 
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use std::net::IpAddr;
+
+use hickory_proto::rr::{Name, Record, RecordType};
 
 use super::{AliasProvenance, Responder};
+use crate::alias::flat_set::{AddressType, rdatas_of};
 use crate::alias::policy::{FailurePolicy, flattened_ttl};
 use crate::alias::{Flattened, Flattener, Outcome, Source};
 use crate::answer::{AliasRequest, Answer, Ede, Pending};
 use crate::store::ZoneStore;
 
-/// An ALIAS target chain may pass through at most this many names (DESIGN §3).
+/// An ALIAS target chain may pass through at most this many names.
 pub const MAX_ALIAS_CHAIN: usize = 8;
 
 impl<S: ZoneStore, F: Flattener> Responder<S, F> {
@@ -41,7 +44,9 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 answer.ede = flat.ede;
             }
             match flat.outcome {
-                Outcome::Records { rdatas, ttl } => {
+                Outcome::Records { addresses, ttl } => {
+                    let family = AddressType::of(rtype).unwrap_or(AddressType::A);
+                    let rdatas = rdatas_of(&addresses, family);
                     added += rdatas.len();
                     answer.answers.extend(
                         rdatas
@@ -60,7 +65,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
                 format!("ALIAS {} -> {}: {reason}", request.owner, request.target),
             );
             let only_alias = answer.answers.is_empty();
-            match self.config.alias_failure {
+            match self.settings.alias_failure {
                 FailurePolicy::Servfail if only_alias => {
                     *answer = Answer {
                         zone: answer.zone.take(),
@@ -88,7 +93,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
         alias_ttl: u32,
         now_ms: u64,
     ) -> Flattened {
-        let floor = self.config.alias_ttl_floor;
+        let floor = self.settings.alias_ttl_floor;
         let mut name = target.clone();
         let mut ttls = Vec::new();
         for _ in 0..MAX_ALIAS_CHAIN {
@@ -105,19 +110,20 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
             ttls.extend(found.answers.iter().map(|r| r.ttl));
             match found.pending {
                 Pending::None => {
-                    let rdatas: Vec<RData> = found
+                    let addresses: Vec<IpAddr> = found
                         .answers
-                        .into_iter()
+                        .iter()
                         .filter(|r| r.record_type() == rtype)
-                        .map(|r| r.data)
+                        .filter_map(|r| r.data.ip_addr())
                         .collect();
                     return Flattened {
                         outcome: Outcome::Records {
-                            rdatas,
+                            addresses,
                             ttl: flattened_ttl(alias_ttl, ttls, floor),
                         },
                         source: Source::Local,
                         upstream: None,
+                        fetched_ms: now_ms,
                         refresh: false,
                         ede: None,
                     };

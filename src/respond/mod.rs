@@ -13,35 +13,17 @@ use std::sync::Arc;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RecordType};
 
-use crate::alias::policy::FailurePolicy;
 use crate::alias::{Flattener, Source};
 use crate::answer::{Answer, Ede, Pending};
 use crate::message::{
     Framed, Query, Rejection, Transport, build_rejection, build_response, parse_query,
 };
+use crate::settings::Settings;
 use crate::store::ZoneStore;
 use crate::zone::Zone;
 
 /// Hops a chain may take across hosted zones before it is cut off.
 pub const MAX_ZONE_HOPS: usize = 8;
-
-/// Settings of the responder (the native config and `wrangler.toml [vars]` fill them).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResponderConfig {
-    /// What to answer when an ALIAS cannot be flattened.
-    pub alias_failure: FailurePolicy,
-    /// The lowest TTL flattened records get (DESIGN §3; default 30 s).
-    pub alias_ttl_floor: u32,
-}
-
-impl Default for ResponderConfig {
-    fn default() -> Self {
-        ResponderConfig {
-            alias_failure: FailurePolicy::Servfail,
-            alias_ttl_floor: 30,
-        }
-    }
-}
 
 /// Where one ALIAS answer came from, for the `flatapex-alias` header and logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +61,18 @@ pub struct ResponseInfo {
     pub ede: Option<Ede>,
 }
 
+impl ResponseInfo {
+    /// The flattened sets this response served from a cache entry near expiry: (target, type)
+    /// to re-resolve in the background (refresh ahead), so steady traffic never waits.
+    pub fn refresh_targets(&self) -> Vec<(Name, RecordType)> {
+        self.alias
+            .iter()
+            .filter(|a| a.refresh)
+            .map(|a| (a.target.clone(), a.rtype))
+            .collect()
+    }
+}
+
 /// A response ready to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
@@ -94,17 +88,17 @@ pub struct Responder<S, F> {
     pub store: S,
     /// The flattening port for targets outside our zones.
     pub flattener: F,
-    /// Settings.
-    pub config: ResponderConfig,
+    /// Settings (the ALIAS failure policy and TTL floor).
+    pub settings: Arc<Settings>,
 }
 
 impl<S: ZoneStore, F: Flattener> Responder<S, F> {
     /// A responder over `store` and `flattener`.
-    pub fn new(store: S, flattener: F, config: ResponderConfig) -> Self {
+    pub fn new(store: S, flattener: F, settings: Arc<Settings>) -> Self {
         Responder {
             store,
             flattener,
-            config,
+            settings,
         }
     }
 

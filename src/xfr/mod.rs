@@ -1,16 +1,17 @@
-//! Zone transfers out (RFC 5936 AXFR, RFC 1995 IXFR answered with a full transfer) with each
-//! ALIAS replaced by its flattened A/AAAA, and the serial bookkeeping that goes with them. Pure:
-//! the native shell runs the transfers, the refresh job and NOTIFY.
+//! The primary side for secondaries, pure: zone transfers out (RFC 5936 AXFR; RFC 1995 IXFR
+//! answered with a full transfer) with each ALIAS replaced by its flattened A/AAAA, the zone
+//! text of `/zones/<zone>`, and the refresh and serial engine that keeps the flattened sets and
+//! the served serial current (docs/ARCHITECTURE.md, "Refresh and serials"). Both shells run it.
 
-pub mod flat;
-pub mod rotation;
+pub mod refresh;
 pub mod serial;
 pub mod state;
 pub mod text;
 pub mod transfer;
 
-pub use flat::{FlatRecords, FlatSet, Recorded};
+pub use refresh::{AliasJob, RefreshReport, RefreshRun, RefreshSettings, Schedule, ZoneReport};
 pub use serial::{Served, next_serial, serial_gt};
+pub use state::{Recorded, ZoneState, ZoneStates};
 pub use text::zone_text;
 pub use transfer::{transfer_messages, zone_records};
 

@@ -15,7 +15,7 @@ pub fn next_serial(served: u32, file: u32) -> u32 {
 
 /// The SOA serial served for a zone, and the zone file's serial it was served for: flattened
 /// ALIAS changes lift the served serial above the file's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Served {
     /// The SOA serial served.
     pub serial: u32,

@@ -1,145 +1,207 @@
-//! The stored flattened state of a zone at the edge (KV key `flatapex/flat/<apex>`): the serial
-//! served to secondaries and the flattened sets it stands for. The scheduled refresher updates
-//! it; `/zones/<zone>` reads it.
+//! A zone's primary-side state: the SOA serial served to secondaries (with the zone file's
+//! serial it was served for) and the flattened ALIAS sets that transfers carry in place of each
+//! ALIAS. One [`ZoneState`] per zone; the edge keeps each in KV (`flatapex/flat/<zone>`), the
+//! native server all of them in its state file ([`ZoneStates`]).
 
-use std::net::IpAddr;
+use std::collections::BTreeMap;
 
-use hickory_proto::rr::{RData, RecordType};
 use serde::{Deserialize, Serialize};
 
-use super::flat::{FlatRecords, Recorded};
 use super::serial::{Served, next_serial};
-use crate::alias::CachedRrset;
+use crate::alias::{AddressType, FlatSet};
+use crate::zone::ZoneId;
 
-/// The KV key of a zone's flattened state.
-pub fn state_key(apex_id: &str) -> String {
-    format!("flatapex/flat/{apex_id}")
+/// The KV key of a zone's state at the edge.
+pub fn state_key(zone: &ZoneId) -> String {
+    format!("flatapex/flat/{zone}")
 }
 
-/// One flattened set, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredSet {
-    /// The ALIAS owner.
-    pub owner: String,
-    /// `A` or `AAAA`.
-    pub rtype: String,
-    /// The addresses.
-    pub addresses: Vec<IpAddr>,
-    /// Their TTL.
-    pub ttl: u32,
-    /// When an upstream gave them (milliseconds since the Unix epoch; 0 if unknown).
-    #[serde(default)]
-    pub fetched_ms: u64,
+/// What recording a resolution did to the stored set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Same addresses and TTL, confirmed recently enough: nothing stored changed.
+    Unchanged,
+    /// Same addresses, with a new TTL or a fetch time due for re-confirmation.
+    Confirmed,
+    /// New addresses: what transfers carry changed, so the serial must go up.
+    Changed,
 }
 
-impl StoredSet {
-    /// The record type: AAAA, or else A.
-    pub fn record_type(&self) -> RecordType {
-        if self.rtype == "AAAA" {
-            RecordType::AAAA
-        } else {
-            RecordType::A
-        }
-    }
+/// The flattened sets of a zone, by (lowercased owner with the trailing dot, type).
+pub type FlatSets = BTreeMap<(String, AddressType), FlatSet>;
 
-    /// The addresses as RDATA of the set's type.
-    pub fn rdatas(&self) -> Vec<RData> {
-        CachedRrset::rdatas_of(&self.addresses, self.record_type())
-    }
-}
-
-/// A zone's flattened state.
+/// One zone's state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredState", into = "StoredState")]
 pub struct ZoneState {
-    /// The serial served with these sets.
-    pub serial: u32,
-    /// The zone file's serial when `serial` was served (0 in states written before it was kept:
-    /// such a state takes one extra bump, never a serial already served).
-    #[serde(default)]
-    pub file_serial: u32,
-    /// The sets.
-    pub sets: Vec<StoredSet>,
+    /// The serial served, and the file serial it was served for.
+    pub served: Served,
+    /// The last good flattened sets.
+    pub sets: FlatSets,
+}
+
+/// The owner key of [`FlatSets`].
+pub fn owner_key(owner: &hickory_proto::rr::Name) -> String {
+    let mut owner = owner.to_lowercase();
+    owner.set_fqdn(true);
+    owner.to_ascii()
 }
 
 impl ZoneState {
-    /// The sets as [`FlatRecords`].
-    pub fn flat(&self) -> FlatRecords {
-        let mut flat = FlatRecords::default();
-        for set in &self.sets {
-            flat.record(
-                &set.owner,
-                set.record_type(),
-                set.rdatas(),
-                set.ttl,
-                set.fetched_ms,
-                0,
-            );
-        }
-        flat
-    }
-
-    /// The serial served, with its file's.
-    pub fn served(&self) -> Served {
-        Served {
-            serial: self.serial,
-            file: self.file_serial,
-        }
-    }
-
-    /// The serial to serve for a zone whose file now has serial `file`, given the stored state
-    /// (see [`Served::for_file`]).
-    pub fn serial_for(state: Option<&ZoneState>, file: u32) -> u32 {
-        Served::for_file(state.map(ZoneState::served), file).serial
-    }
-
-    /// The state that serves `served` with the sets of `flat`.
-    pub fn from_flat(served: Served, flat: &FlatRecords) -> ZoneState {
+    /// The state of a zone first served at its file's serial.
+    pub fn new(file_serial: u32) -> ZoneState {
         ZoneState {
-            serial: served.serial,
-            file_serial: served.file,
-            sets: flat
-                .iter()
-                .map(|(owner, rtype, set)| StoredSet {
-                    owner: owner.to_string(),
-                    rtype: rtype.to_string(),
-                    addresses: CachedRrset::addresses_of(&set.rdatas),
-                    ttl: set.ttl,
-                    fetched_ms: set.fetched_ms,
-                })
+            served: Served::for_file(None, file_serial),
+            sets: FlatSets::new(),
+        }
+    }
+
+    /// The serial served.
+    pub fn serial(&self) -> u32 {
+        self.served.serial
+    }
+
+    /// Moves to the zone file's serial `file` (see [`Served::for_file`]); returns the serial to
+    /// serve.
+    pub fn follow_file(&mut self, file: u32) -> u32 {
+        self.served = Served::for_file(Some(self.served), file);
+        self.served.serial
+    }
+
+    /// The serial to serve for a zone whose file has serial `file`, given `state` if any,
+    /// without changing anything (what `/zones/<zone>` serves between scheduled runs).
+    pub fn serial_for(state: Option<&ZoneState>, file: u32) -> u32 {
+        Served::for_file(state.map(|s| s.served), file).serial
+    }
+
+    /// Serves the next serial (RFC 1982 §3.1): what transfers carry changed.
+    pub fn bump(&mut self) -> u32 {
+        self.served.serial = next_serial(self.served.serial, self.served.file);
+        self.served.serial
+    }
+
+    /// The set of `owner` (see [`owner_key`]) and `rtype`, if resolved at least once.
+    pub fn set(&self, owner: &str, rtype: AddressType) -> Option<&FlatSet> {
+        self.sets.get(&(owner.to_ascii_lowercase(), rtype))
+    }
+
+    /// Records a resolution. A set that comes back with the same addresses and TTL keeps its
+    /// stored fetch time until that is `confirm_every_ms` old, so a steady zone stores nothing
+    /// new on every refresh (the edge's KV writes are limited, and stale answers need only a
+    /// recent enough confirmation).
+    pub fn record(
+        &mut self,
+        owner: &str,
+        rtype: AddressType,
+        set: FlatSet,
+        confirm_every_ms: u64,
+    ) -> Recorded {
+        let key = (owner.to_ascii_lowercase(), rtype);
+        let recorded = match self.sets.get(&key) {
+            Some(old) if old.addresses == set.addresses => {
+                if old.ttl == set.ttl
+                    && set.fetched_ms.saturating_sub(old.fetched_ms) < confirm_every_ms
+                {
+                    return Recorded::Unchanged;
+                }
+                Recorded::Confirmed
+            }
+            _ => Recorded::Changed,
+        };
+        self.sets.insert(key, set);
+        recorded
+    }
+
+    /// Drops the sets of owners that no longer have an ALIAS; true if any was dropped.
+    pub fn retain_owners(&mut self, keep: impl Fn(&str) -> bool) -> bool {
+        let before = self.sets.len();
+        self.sets.retain(|(owner, _), _| keep(owner));
+        self.sets.len() != before
+    }
+}
+
+/// The stored form, as earlier versions wrote it: `{"serial", "file_serial", "sets": [...]}`.
+#[derive(Serialize, Deserialize)]
+struct StoredState {
+    serial: u32,
+    /// 0 in states written before the file serial was kept: such a state takes one extra bump,
+    /// never a serial already served.
+    #[serde(default)]
+    file_serial: u32,
+    #[serde(default)]
+    sets: Vec<StoredSet>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredSet {
+    owner: String,
+    rtype: AddressType,
+    #[serde(flatten)]
+    set: FlatSet,
+}
+
+impl From<StoredState> for ZoneState {
+    fn from(stored: StoredState) -> ZoneState {
+        ZoneState {
+            served: Served {
+                serial: stored.serial,
+                file: stored.file_serial,
+            },
+            sets: stored
+                .sets
+                .into_iter()
+                .map(|s| ((s.owner.to_ascii_lowercase(), s.rtype), s.set))
                 .collect(),
         }
     }
+}
 
-    /// The state after a refresh that resolved `sets` for a zone whose file serial is `file`.
-    /// The serial is the one [`ZoneState::serial_for`] gives (so an edited file is never served
-    /// at a serial already served), one higher when an address set changed (RFC 1982). The
-    /// first addresses of an ALIAS are a change too: `/zones` may have served the zone without
-    /// them at the file's serial. `changed` is true when the addresses changed. Sets are
-    /// recorded as [`FlatRecords::record`] does, so an unchanged zone gives an equal state and
-    /// nothing needs writing.
-    pub fn refreshed(
-        previous: Option<&ZoneState>,
-        file: u32,
-        sets: Vec<StoredSet>,
-        confirm_every_ms: u64,
-    ) -> (ZoneState, bool) {
-        let mut flat = previous.map(ZoneState::flat).unwrap_or_default();
-        let mut changed = false;
-        for set in &sets {
-            changed |= flat.record(
-                &set.owner,
-                set.record_type(),
-                set.rdatas(),
-                set.ttl,
-                set.fetched_ms,
-                confirm_every_ms,
-            ) == Recorded::Changed;
+impl From<ZoneState> for StoredState {
+    fn from(state: ZoneState) -> StoredState {
+        StoredState {
+            serial: state.served.serial,
+            file_serial: state.served.file,
+            sets: state
+                .sets
+                .into_iter()
+                .map(|((owner, rtype), set)| StoredSet { owner, rtype, set })
+                .collect(),
         }
-        let mut served = Served::for_file(previous.map(ZoneState::served), file);
-        if changed {
-            served.serial = next_serial(served.serial, file);
+    }
+}
+
+/// Every zone's state, as the native server keeps it (and saves it: its state file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneStates {
+    /// The zones.
+    pub zones: BTreeMap<ZoneId, ZoneState>,
+}
+
+impl ZoneStates {
+    /// The serial to serve for `zone` whose file has serial `file`, recording it.
+    pub fn follow_file(&mut self, zone: &ZoneId, file: u32) -> u32 {
+        match self.zones.get_mut(zone) {
+            Some(state) => state.follow_file(file),
+            None => {
+                self.zones.insert(zone.clone(), ZoneState::new(file));
+                file
+            }
         }
-        (ZoneState::from_flat(served, &flat), changed)
+    }
+
+    /// The state of `zone`, if any.
+    pub fn get(&self, zone: &ZoneId) -> Option<&ZoneState> {
+        self.zones.get(zone)
+    }
+
+    /// The sets found in storage with their fetch times no later than `now_ms` (a clock that was
+    /// ahead when they were saved must not pin them as fresh).
+    pub fn clamp_times(&mut self, now_ms: u64) {
+        for state in self.zones.values_mut() {
+            for set in state.sets.values_mut() {
+                set.fetched_ms = set.fetched_ms.min(now_ms);
+            }
+        }
     }
 }
 
@@ -149,99 +211,89 @@ mod tests {
 
     const HOUR: u64 = 3_600_000;
 
-    fn set(ip: &str) -> Vec<StoredSet> {
-        vec![StoredSet {
-            owner: "x.test.".into(),
-            rtype: "A".into(),
-            addresses: vec![ip.parse().unwrap()],
-            ttl: 60,
-            fetched_ms: 1_000,
-        }]
+    fn set(ips: &[&str], at: u64) -> FlatSet {
+        FlatSet::new(
+            ips.iter().map(|ip| ip.parse().unwrap()).collect(),
+            60,
+            at,
+            None,
+        )
     }
 
     #[test]
-    fn the_serial_moves_when_addresses_or_the_file_change() {
-        let (first, changed) = ZoneState::refreshed(None, 7, set("192.0.2.1"), HOUR);
+    fn an_unchanged_set_is_unchanged_until_it_must_be_confirmed() {
+        let mut state = ZoneState::new(7);
+        let a = AddressType::A;
         assert_eq!(
-            (first.serial, first.file_serial, changed),
-            (8, 7, true),
-            "the first addresses are a change: /zones served 7 without them"
+            state.record("x.test.", a, set(&["192.0.2.2", "192.0.2.1"], 1_000), HOUR),
+            Recorded::Changed
         );
-        let (same, changed) = ZoneState::refreshed(Some(&first), 7, set("192.0.2.1"), HOUR);
-        assert_eq!((same.serial, changed), (8, false));
-        let (moved, changed) = ZoneState::refreshed(Some(&same), 7, set("192.0.2.2"), HOUR);
-        assert_eq!((moved.serial, changed), (9, true));
-        let (edited, changed) = ZoneState::refreshed(Some(&moved), 8, set("192.0.2.2"), HOUR);
         assert_eq!(
-            (edited.serial, edited.file_serial, changed),
-            (10, 8, false),
+            state.record("X.test.", a, set(&["192.0.2.1", "192.0.2.2"], 61_000), HOUR),
+            Recorded::Unchanged,
+            "same addresses in another order, a minute later"
+        );
+        assert_eq!(state.set("x.test.", a).unwrap().fetched_ms, 1_000);
+        assert_eq!(
+            state.record(
+                "x.test.",
+                a,
+                set(&["192.0.2.1", "192.0.2.2"], 1_000 + HOUR),
+                HOUR
+            ),
+            Recorded::Confirmed
+        );
+        assert_eq!(state.set("x.test.", a).unwrap().fetched_ms, 1_000 + HOUR);
+        assert_eq!(
+            state.record("x.test.", a, set(&["192.0.2.3"], 2_000 + HOUR), HOUR),
+            Recorded::Changed
+        );
+        assert!(state.retain_owners(|o| o != "x.test."));
+        assert!(state.sets.is_empty());
+    }
+
+    #[test]
+    fn serials_follow_the_file_and_go_up_on_changes() {
+        let mut state = ZoneState::new(7);
+        assert_eq!(state.bump(), 8);
+        assert_eq!(
+            state.follow_file(7),
+            8,
+            "the same file keeps the bumped serial"
+        );
+        assert_eq!(
+            state.follow_file(8),
+            9,
             "an edited file below the served serial goes one above it"
         );
+        assert_eq!(ZoneState::serial_for(Some(&state), 8), 9);
+        assert_eq!(ZoneState::serial_for(Some(&state), 20), 20);
+        assert_eq!(ZoneState::serial_for(None, 20), 20);
+    }
+
+    #[test]
+    fn the_stored_form_reads_what_earlier_versions_wrote() {
+        let old = r#"{"serial":9,"sets":[{"owner":"X.test.","rtype":"A","addresses":["192.0.2.1"],"ttl":60}]}"#;
+        let state: ZoneState = serde_json::from_str(old).unwrap();
+        assert_eq!(state.served, Served { serial: 9, file: 0 });
         assert_eq!(
-            ZoneState::serial_for(Some(&moved), 8),
-            10,
-            "as /zones serves it"
-        );
-        let (newer_file, _) = ZoneState::refreshed(Some(&edited), 20, set("192.0.2.3"), HOUR);
-        assert_eq!(newer_file.serial, 21, "never below the file's serial");
-        assert_eq!(
-            newer_file
-                .flat()
-                .get("x.test.", RecordType::A)
-                .unwrap()
-                .rdatas
-                .len(),
-            1
-        );
-        let back = ZoneState::from_flat(newer_file.served(), &newer_file.flat());
-        assert_eq!(
-            back, newer_file,
-            "a state survives the round trip through FlatRecords"
-        );
-        let old: ZoneState = serde_json::from_str(r#"{"serial":9,"sets":[]}"#).unwrap();
-        assert_eq!(
-            ZoneState::serial_for(Some(&old), 7),
+            ZoneState::serial_for(Some(&state), 7),
             10,
             "a state without file_serial is bumped once, never served as is"
         );
-    }
-
-    #[test]
-    fn an_unchanged_set_gives_the_same_state_until_it_must_be_confirmed() {
-        let at = |ms: u64, ips: &[&str]| {
-            vec![StoredSet {
-                owner: "x.test.".into(),
-                rtype: "A".into(),
-                addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
-                ttl: 60,
-                fetched_ms: ms,
-            }]
-        };
-        let (first, _) =
-            ZoneState::refreshed(None, 7, at(1_000, &["192.0.2.2", "192.0.2.1"]), HOUR);
-        let (again, changed) = ZoneState::refreshed(
-            Some(&first),
-            7,
-            at(61_000, &["192.0.2.1", "192.0.2.2"]),
-            HOUR,
-        );
-        assert!(!changed);
+        assert_eq!(state.set("x.test.", AddressType::A).unwrap().fetched_ms, 0);
+        let json = serde_json::to_string(&state).unwrap();
         assert_eq!(
-            again, first,
-            "same addresses in another order, a minute later: nothing to write"
+            json,
+            r#"{"serial":9,"file_serial":0,"sets":[{"owner":"x.test.","rtype":"A","addresses":["192.0.2.1"],"ttl":60,"fetched_ms":0}]}"#
         );
-        let (later, changed) = ZoneState::refreshed(
-            Some(&again),
-            7,
-            at(1_000 + HOUR, &["192.0.2.1", "192.0.2.2"]),
-            HOUR,
+        let back: ZoneState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, state);
+        assert!(
+            serde_json::from_str::<ZoneState>(
+                r#"{"serial":1,"sets":[{"owner":"x.","rtype":"MX","addresses":[],"ttl":1}]}"#
+            )
+            .is_err()
         );
-        assert!(!changed);
-        assert_eq!(
-            later.sets[0].fetched_ms,
-            1_000 + HOUR,
-            "confirmed after an hour"
-        );
-        assert_eq!(later.serial, first.serial);
     }
 }

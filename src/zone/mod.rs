@@ -2,10 +2,13 @@
 //! a [`Zone`] that [`Zone::lookup`](crate::zone::Zone::lookup) answers from.
 
 pub mod entries;
+pub mod id;
 pub mod model;
+pub mod node;
 pub mod parse;
 pub mod problem;
 pub mod rdata;
+pub mod text;
 pub mod validate;
 
 #[cfg(test)]
@@ -13,7 +16,9 @@ mod tests;
 
 use hickory_proto::rr::Name;
 
-pub use model::{Alias, Node, RrSet, Zone};
+pub use id::ZoneId;
+pub use model::{Shard, Zone};
+pub use node::{Alias, Node, NodeBuilder, RrSetRef};
 pub use parse::{Includes, NoIncludes};
 pub use problem::{Problem, Severity, ZoneErrors};
 

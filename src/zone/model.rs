@@ -1,79 +1,27 @@
-//! The in-memory zone: nodes keyed by lowercased name, each holding its RRsets and ALIAS.
+//! The in-memory zone: packed [`Node`]s in a hash table keyed by lowercased name.
 //!
 //! Empty non-terminals (RFC 4592 §2.2.2) are materialised as empty nodes, so "does this name
-//! exist?" is one map probe, and a name whose parent does not exist cannot exist either. The map
-//! key is the name's lowercased wire labels without the root label; a parent's key is a suffix of
-//! its child's, so walking up from a query name needs no allocation.
+//! exist?" is one probe, and a name whose parent does not exist cannot exist either. A node's
+//! key is its name's lowercased wire labels without the root label ([`name_key`]); a parent's key
+//! is a suffix of its child's, so walking up from a query name needs no allocation. The table
+//! stores nodes only: the key is derived from the node's owner, so a name is held once.
+//!
+//! A [`Zone`] is a cheap handle: the data is shared, and the SOA serial served (which flattened
+//! ALIAS changes may lift above the file's, RFC 1996 §4.7) is a value of the handle, so bumping
+//! it copies nothing.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
+use hashbrown::HashTable;
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+pub use super::node::{Alias, Node, RrSetRef};
+
 /// A fast, non-cryptographic hasher: zone keys are chosen by the operator, not by clients.
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<rustc_hash::FxHasher>>;
-
-/// One RRset: records sharing owner, class (IN) and type, with one TTL (RFC 2181 §5).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RrSet {
-    /// The record type.
-    pub rtype: RecordType,
-    /// The TTL of the whole set.
-    pub ttl: u32,
-    /// The RDATA of each record, in zone-file order.
-    pub rdatas: Vec<RData>,
-}
-
-impl RrSet {
-    /// The set as records owned by `owner`.
-    pub fn records<'a>(&'a self, owner: &'a Name) -> impl Iterator<Item = Record> + 'a {
-        self.rdatas
-            .iter()
-            .map(move |rdata| Record::from_rdata(owner.clone(), self.ttl, rdata.clone()))
-    }
-}
-
-/// An ALIAS (or ANAME) at a node: flatten `target`'s A/AAAA here, with at most `ttl`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Alias {
-    /// The name whose addresses are served at the owner.
-    pub target: Name,
-    /// The ALIAS record's TTL, the ceiling of the flattened TTL.
-    pub ttl: u32,
-}
-
-/// Everything at one owner name. An empty node is an empty non-terminal.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Node {
-    /// The owner name with the case it was written in.
-    pub name: Name,
-    /// The RRsets, sorted by type code.
-    pub rrsets: Vec<RrSet>,
-    /// The ALIAS at this name, if any.
-    pub alias: Option<Alias>,
-}
-
-impl Node {
-    /// An empty node (an empty non-terminal until records are added).
-    pub fn new(name: Name) -> Self {
-        Node {
-            name,
-            rrsets: Vec::new(),
-            alias: None,
-        }
-    }
-
-    /// The RRset of `rtype`, if present.
-    pub fn rrset(&self, rtype: RecordType) -> Option<&RrSet> {
-        self.rrsets.iter().find(|s| s.rtype == rtype)
-    }
-
-    /// Whether this node holds no data: an empty non-terminal.
-    pub fn is_empty_non_terminal(&self) -> bool {
-        self.rrsets.is_empty() && self.alias.is_none()
-    }
-}
 
 /// The lowercased wire labels of `name`, without the root: the key of [`Zone`] nodes.
 pub fn name_key(name: &Name) -> Vec<u8> {
@@ -96,16 +44,22 @@ pub fn label_starts(key: &[u8]) -> Vec<usize> {
     starts
 }
 
-/// One authoritative zone: its apex, SOA and nodes.
-#[derive(Clone, Debug)]
-pub struct Zone {
-    apex: Name,
-    apex_key: Vec<u8>,
-    soa: SOA,
-    soa_ttl: u32,
-    nodes: FastMap<Box<[u8]>, Node>,
-    records: usize,
-    shard: Option<Shard>,
+/// The hash of a key (see [`name_key`]).
+fn key_hash(key: &[u8]) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(key);
+    hasher.finish()
+}
+
+/// The hash of a node's key, lowercased on the fly.
+fn node_hash(node: &Node) -> u64 {
+    let owner = node.owner_wire();
+    let labels = &owner[..owner.len().saturating_sub(1)];
+    let mut lower = [0u8; 256];
+    for (out, b) in lower.iter_mut().zip(labels) {
+        *out = b.to_ascii_lowercase();
+    }
+    key_hash(&lower[..labels.len()])
 }
 
 /// Which part of a zone a [`Zone`] holds when the zone is stored sharded (see `crate::kv`).
@@ -143,167 +97,235 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
+/// The shared part of a zone.
+struct ZoneData {
+    apex: Name,
+    apex_key: Box<[u8]>,
+    soa: SOA,
+    soa_ttl: u32,
+    nodes: HashTable<Node>,
+    records: usize,
+    aliases: usize,
+    shard: Option<Shard>,
+}
+
+/// One authoritative zone (or one shard of it): its apex, SOA and nodes, and the serial served.
+#[derive(Clone)]
+pub struct Zone {
+    data: Arc<ZoneData>,
+    serial: u32,
+}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Zone")
+            .field("apex", &self.data.apex)
+            .field("serial", &self.serial)
+            .field("nodes", &self.data.nodes.len())
+            .field("records", &self.data.records)
+            .field("shard", &self.data.shard)
+            .finish()
+    }
+}
+
 impl Zone {
     /// Builds a zone from nodes that passed validation. `nodes` must hold the apex with its SOA.
     pub(crate) fn from_nodes(apex: Name, nodes: Vec<Node>) -> Option<Zone> {
+        Zone::build(apex, nodes, None)
+    }
+
+    /// Builds one shard of a zone (see [`Shard`]).
+    pub(crate) fn shard_from_nodes(apex: Name, nodes: Vec<Node>, shard: Shard) -> Option<Zone> {
+        Zone::build(apex, nodes, (shard.count > 1).then_some(shard))
+    }
+
+    fn build(apex: Name, nodes: Vec<Node>, shard: Option<Shard>) -> Option<Zone> {
         let apex_key = name_key(&apex);
-        let mut map: FastMap<Box<[u8]>, Node> = FastMap::default();
-        map.reserve(nodes.len());
-        let mut records = 0;
+        let mut table: HashTable<Node> = HashTable::with_capacity(nodes.len() + nodes.len() / 4);
+        let (mut records, mut aliases) = (0, 0);
         for node in nodes {
-            records += node.rrsets.iter().map(|s| s.rdatas.len()).sum::<usize>();
-            records += usize::from(node.alias.is_some());
-            let key = name_key(&node.name);
+            records += node.record_count();
+            aliases += usize::from(node.alias().is_some());
+            let owner = node.owner_wire().to_vec();
+            let key = &owner[..owner.len() - 1];
+            let key_lower: Vec<u8> = key.iter().map(u8::to_ascii_lowercase).collect();
             // Materialise every empty non-terminal between the apex and this node.
-            let starts = label_starts(&key);
-            for &start in starts.iter().skip(1) {
-                let suffix = &key[start..];
+            for start in label_starts(&key_lower).into_iter().skip(1) {
+                let suffix = &key_lower[start..];
                 if suffix.len() <= apex_key.len() {
                     break;
                 }
-                if !map.contains_key(suffix) {
-                    let labels =
-                        node.name.iter().count() - starts.iter().filter(|&&s| s < start).count();
-                    map.insert(suffix.into(), Node::new(node.name.trim_to(labels)));
+                let hash = key_hash(suffix);
+                if table.find(hash, |n| n.has_key(suffix)).is_none() {
+                    table.insert_unique(hash, Node::empty(&owner[start..]), node_hash);
                 }
             }
-            match map.get_mut(&key[..]) {
-                Some(existing) if existing.is_empty_non_terminal() => {
-                    existing.rrsets = node.rrsets;
-                    existing.alias = node.alias;
-                    existing.name = node.name;
+            let hash = key_hash(&key_lower);
+            match table.find_mut(hash, |n| n.has_key(&key_lower)) {
+                Some(existing) => {
+                    if existing.is_empty_non_terminal() {
+                        *existing = node;
+                    }
                 }
-                _ => {
-                    map.insert(key.into(), node);
+                None => {
+                    table.insert_unique(hash, node, node_hash);
                 }
             }
         }
-        let apex_node = map.get(&apex_key[..])?;
+        table.shrink_to_fit(node_hash);
+        let apex_node = table.find(key_hash(&apex_key), |n| n.has_key(&apex_key))?;
         let soa_set = apex_node.rrset(RecordType::SOA)?;
-        let RData::SOA(soa) = soa_set.rdatas.first()? else {
+        let RData::SOA(soa) = soa_set.values().next()? else {
             return None;
         };
+        let serial = soa.serial;
         Some(Zone {
-            soa: soa.clone(),
-            soa_ttl: soa_set.ttl,
-            apex: apex_node.name.clone(),
-            apex_key,
-            nodes: map,
-            records,
-            shard: None,
+            data: Arc::new(ZoneData {
+                apex: apex_node.name(),
+                soa_ttl: soa_set.ttl,
+                soa,
+                apex_key: apex_key.into(),
+                nodes: table,
+                records,
+                aliases,
+                shard,
+            }),
+            serial,
         })
     }
 
-    /// Marks this zone as one shard of a sharded zone.
-    pub(crate) fn with_shard(mut self, shard: Shard) -> Zone {
-        self.shard = Some(shard);
-        self
-    }
-
     /// The same zone serving SOA serial `serial` (a serial bumped when flattened ALIAS data
-    /// changed, for secondaries; RFC 1996 §4.7).
+    /// changed, for secondaries; RFC 1996 §4.7). Nothing is copied.
     pub fn with_serial(&self, serial: u32) -> Zone {
-        let mut zone = self.clone();
-        zone.soa.serial = serial;
-        if let Some(apex) = zone.nodes.get_mut(&zone.apex_key[..])
-            && let Some(set) = apex.rrsets.iter_mut().find(|s| s.rtype == RecordType::SOA)
-        {
-            for rdata in &mut set.rdatas {
-                if let RData::SOA(soa) = rdata {
-                    soa.serial = serial;
-                }
-            }
+        Zone {
+            data: self.data.clone(),
+            serial,
         }
-        zone
     }
 
     /// Which shard of its zone this is; `None` for a whole zone.
     pub fn shard(&self) -> Option<Shard> {
-        self.shard
+        self.data.shard
     }
 
     /// The apex name, as written in the zone file.
     pub fn apex(&self) -> &Name {
-        &self.apex
+        &self.data.apex
     }
 
     /// The apex key (see [`name_key`]).
     pub fn apex_key(&self) -> &[u8] {
-        &self.apex_key
+        &self.data.apex_key
     }
 
-    /// The SOA RDATA.
-    pub fn soa(&self) -> &SOA {
-        &self.soa
+    /// The SOA RDATA, with the serial served.
+    pub fn soa(&self) -> SOA {
+        let mut soa = self.data.soa.clone();
+        soa.serial = self.serial;
+        soa
     }
 
-    /// The SOA serial.
+    /// The SOA serial served.
     pub fn serial(&self) -> u32 {
-        self.soa.serial
+        self.serial
+    }
+
+    /// The SOA serial of the zone's data (its file), before any bump.
+    pub fn file_serial(&self) -> u32 {
+        self.data.soa.serial
     }
 
     /// The TTL of negative answers: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3, §5).
     pub fn negative_ttl(&self) -> u32 {
-        self.soa_ttl.min(self.soa.minimum)
+        self.data.soa_ttl.min(self.data.soa.minimum)
     }
 
     /// The SOA record as it goes in the authority section of a negative answer (RFC 2308 §3).
     pub fn negative_soa(&self) -> Record {
         Record::from_rdata(
-            self.apex.clone(),
+            self.data.apex.clone(),
             self.negative_ttl(),
-            RData::SOA(self.soa.clone()),
+            RData::SOA(self.soa()),
         )
     }
 
     /// The SOA record with its own TTL.
     pub fn soa_record(&self) -> Record {
         Record::from_rdata(
-            self.apex.clone(),
-            self.soa_ttl,
-            RData::SOA(self.soa.clone()),
+            self.data.apex.clone(),
+            self.data.soa_ttl,
+            RData::SOA(self.soa()),
         )
+    }
+
+    /// The records of `set` owned by `owner`, with the served serial in an SOA.
+    pub fn records_of(&self, set: RrSetRef<'_>, owner: &Name) -> Vec<Record> {
+        let mut records: Vec<Record> = set.records(owner).collect();
+        if set.rtype == RecordType::SOA {
+            for record in &mut records {
+                if let RData::SOA(soa) = &mut record.data {
+                    soa.serial = self.serial;
+                }
+            }
+        }
+        records
     }
 
     /// The node at `key`, if the name exists (empty non-terminals included).
     pub fn node_by_key(&self, key: &[u8]) -> Option<&Node> {
-        self.nodes.get(key)
+        self.data.nodes.find(key_hash(key), |n| n.has_key(key))
     }
 
     /// The node at `name`, if it exists.
     pub fn node(&self, name: &Name) -> Option<&Node> {
-        self.nodes.get(&name_key(name)[..])
+        self.node_by_key(&name_key(name))
     }
 
     /// Whether `name` is at or below the apex and, for a shard, in this shard's subtrees: the
     /// names this `Zone` can answer for with authority.
     pub fn contains(&self, name: &Name) -> bool {
-        if !self.apex.zone_of(name) {
+        if !self.data.apex.zone_of(name) {
             return false;
         }
-        match self.shard {
+        match self.data.shard {
             None => true,
             Some(shard) => {
-                Shard::for_key(&name_key(name), &self.apex_key, shard.count) == shard.index
-                    || name.num_labels() == self.apex.num_labels()
+                Shard::for_key(&name_key(name), &self.data.apex_key, shard.count) == shard.index
+                    || name.num_labels() == self.data.apex.num_labels()
             }
         }
     }
 
     /// Every node, in no particular order.
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.values()
+        self.data.nodes.iter()
+    }
+
+    /// The number of nodes (empty non-terminals included).
+    pub fn node_count(&self) -> usize {
+        self.data.nodes.len()
     }
 
     /// The number of records, ALIAS records included.
     pub fn record_count(&self) -> usize {
-        self.records
+        self.data.records
+    }
+
+    /// The number of ALIAS records.
+    pub fn alias_count(&self) -> usize {
+        self.data.aliases
     }
 
     /// Every ALIAS in the zone, as (owner, alias).
-    pub fn aliases(&self) -> impl Iterator<Item = (&Name, &Alias)> {
-        self.nodes
-            .values()
-            .filter_map(|n| n.alias.as_ref().map(|a| (&n.name, a)))
+    pub fn aliases(&self) -> impl Iterator<Item = (Name, Alias)> + '_ {
+        self.data
+            .nodes
+            .iter()
+            .filter_map(|n| n.alias().map(|a| (n.name(), a)))
+    }
+
+    /// Whether two handles share the same data (the same load of the same zone).
+    pub fn same_data(&self, other: &Zone) -> bool {
+        Arc::ptr_eq(&self.data, &other.data)
     }
 }

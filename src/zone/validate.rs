@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use super::model::{Alias, Node, RrSet, Zone, label_starts, name_key};
+use super::model::{Zone, label_starts, name_key};
+use super::node::{Added, Alias, Node, NodeBuilder, encode_rdata};
 use super::parse::{Data, SourceRecord};
 use super::problem::Problem;
 
@@ -109,7 +110,7 @@ pub fn build_zone(
             key,
             &mut problems,
         );
-        nodes.push(build_node(file, group, &mut problems));
+        nodes.extend(build_node(file, group, &mut problems));
     }
     check_ns_targets(file, &apex, &records, &owners, &mut problems);
 
@@ -259,61 +260,52 @@ fn check_ns_targets(
     }
 }
 
-/// Merges one owner's records into a node: RRsets with one TTL, duplicates dropped.
-fn build_node(file: &str, group: &[&SourceRecord], problems: &mut Vec<Problem>) -> Node {
-    let mut node = Node::new(group[0].owner.clone());
+/// Merges one owner's records into a packed node: RRsets with one TTL, duplicates dropped.
+fn build_node(file: &str, group: &[&SourceRecord], problems: &mut Vec<Problem>) -> Option<Node> {
+    let owner = &group[0].owner;
+    let mut node = NodeBuilder::new(owner);
+    let mut has_alias = false;
     for r in group {
-        match &r.data {
+        let rdata = match &r.data {
             Data::Alias(target) => {
-                if node.alias.is_none() {
-                    node.alias = Some(Alias {
+                if !has_alias {
+                    has_alias = true;
+                    node.alias(&Alias {
                         target: target.clone(),
                         ttl: r.ttl,
                     });
                 }
+                continue;
             }
-            Data::Rr(rdata) => {
-                let rtype = rdata.record_type();
-                let index = match node
-                    .rrsets
-                    .binary_search_by_key(&u16::from(rtype), |s| u16::from(s.rtype))
-                {
-                    Ok(i) => i,
-                    Err(i) => {
-                        node.rrsets.insert(
-                            i,
-                            RrSet {
-                                rtype,
-                                ttl: r.ttl,
-                                rdatas: Vec::new(),
-                            },
-                        );
-                        i
-                    }
-                };
-                let set = &mut node.rrsets[index];
-                if set.rdatas.contains(rdata) {
-                    problems.push(Problem::warning(
-                        file,
-                        Some(r.line),
-                        format!("duplicate {rtype} record at {} ignored", r.owner),
-                    ));
-                    continue;
-                }
-                if r.ttl != set.ttl && !set.rdatas.is_empty() {
-                    problems.push(Problem::warning(
-                        file,
-                        Some(r.line),
-                        format!(
-                            "TTL {} differs from the other {} records at {} ({}); the RRset uses the lowest (RFC 2181 §5.2)",
-                            r.ttl, rtype, r.owner, set.ttl
-                        ),
-                    ));
-                    set.ttl = set.ttl.min(r.ttl);
-                }
-                set.rdatas.push(rdata.clone());
+            Data::Rr(rdata) => rdata,
+        };
+        let rtype = rdata.record_type();
+        let wire = match encode_rdata(rdata) {
+            Ok(wire) => wire,
+            Err(e) => {
+                problems.push(Problem::error(file, Some(r.line), e));
+                continue;
             }
+        };
+        let warning = match node.add(u16::from(rtype), r.ttl, wire) {
+            Added::New => continue,
+            Added::Duplicate => format!("duplicate {rtype} record at {owner} ignored"),
+            Added::TtlLowered { was: set } | Added::TtlIgnored { set } => format!(
+                "TTL {} differs from the other {rtype} records at {owner} ({set}); the RRset uses the lowest (RFC 2181 §5.2)",
+                r.ttl
+            ),
+        };
+        problems.push(Problem::warning(file, Some(r.line), warning));
+    }
+    match node.finish() {
+        Ok(node) => Some(node),
+        Err(e) => {
+            problems.push(Problem::error(
+                file,
+                Some(group[0].line),
+                format!("{owner}: {e}"),
+            ));
+            None
         }
     }
-    node
 }

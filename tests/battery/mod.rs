@@ -61,7 +61,7 @@ pub async fn run_store<S: flatapex::store::ZoneStore>(label: &str, store: S) {
     let responder = flatapex::respond::Responder::new(
         store,
         flatapex::alias::NoUpstreams,
-        flatapex::respond::ResponderConfig::default(),
+        std::sync::Arc::default(),
     );
     for (via, transport) in [
         (Via::Udp, Transport::Udp),

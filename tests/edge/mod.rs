@@ -5,8 +5,6 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RData, RecordType};
 use reqwest::blocking::{Client, Response};
@@ -56,7 +54,7 @@ pub fn get_wire(wire: &[u8]) -> Response {
     client()
         .get(url(&format!(
             "/dns-query?dns={}",
-            URL_SAFE_NO_PAD.encode(wire)
+            data_encoding::BASE64URL_NOPAD.encode(wire)
         )))
         .send()
         .unwrap()

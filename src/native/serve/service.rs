@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use super::file_store::FileStore;
 use super::response_cache::ResponseCache;
-use super::xfr::Transfers;
-use super::{NativeResponder, now_ms, refresh_ahead};
 use crate::message::Transport;
+use crate::native::primary::Primary;
+use crate::native::zones::FileStore;
+use crate::native::{NativeResponder, now_ms, refresh_ahead};
 
 /// The per-query service shared by the UDP and TCP listeners.
 pub struct Service {
@@ -16,8 +16,8 @@ pub struct Service {
     pub store: Arc<FileStore>,
     /// Whole responses by query bytes.
     pub cache: ResponseCache,
-    /// Zone transfers out (TCP only).
-    pub transfers: Option<Arc<Transfers>>,
+    /// Zone transfers out (TCP only), when the server has secondaries.
+    pub primary: Option<Arc<Primary>>,
 }
 
 impl Service {
@@ -27,13 +27,8 @@ impl Service {
             responder,
             store,
             cache: ResponseCache::default(),
-            transfers: None,
+            primary: None,
         }
-    }
-
-    /// The response messages if `query` asks for a zone transfer (RFC 5936), else `None`.
-    pub fn transfer(&self, peer: std::net::IpAddr, query: &[u8]) -> Option<Vec<Vec<u8>>> {
-        self.transfers.as_ref()?.answer(peer, query)
     }
 
     /// Writes a cached response to `query` into `out`; false if there is none.
@@ -59,7 +54,7 @@ impl Service {
         let generation = self.store.generation();
         let now = now_ms();
         let response = self.responder.respond(query, transport, now).await?;
-        refresh_ahead(&self.responder, &response);
+        refresh_ahead(&self.responder, response.info.refresh_targets());
         self.cache
             .keep(transport, query, generation, now, &response);
         Some(response.framed.bytes)

@@ -1,31 +1,27 @@
-//! Reloading the zone directory on SIGHUP or on change (`--watch`), off the async threads. For
-//! each zone whose file changed, the secondaries get NOTIFY (RFC 1996 §3.7: the primary tells
-//! them when a zone changes) and the transfer state is saved.
+//! Reloading the zone directory on SIGHUP, on change (`--watch`) and after a pull, off the
+//! async threads. Every zone whose file changed is announced to the secondaries at the serial
+//! now served (RFC 1996 §3.7: the primary tells them when a zone changes), after the states are
+//! saved.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::file_store::{FileStore, LoadReport};
-use super::log;
-use super::refresh::send_notify;
-use super::state_file;
-use super::xfr::Transfers;
+use crate::native::log;
+use crate::native::primary::Primary;
+use crate::zone::ZoneId;
 
 /// What a reload touches besides the zones.
 #[derive(Clone)]
 pub struct Reloads {
     /// The zones.
     pub store: Arc<FileStore>,
-    /// Transfer state to save, when the server has secondaries.
-    pub transfers: Option<Arc<Transfers>>,
-    /// Secondaries to NOTIFY of changed zones.
-    pub notify: Vec<SocketAddr>,
+    /// The primary side, when the server has secondaries.
+    pub primary: Option<Arc<Primary>>,
 }
 
 impl Reloads {
-    /// Reloads, logs what changed, notifies the secondaries of every changed zone and saves the
-    /// transfer state.
+    /// Reloads, logs what changed, and announces every changed zone.
     pub async fn reload(&self, why: &str) {
         let task = {
             let store = self.store.clone();
@@ -40,39 +36,36 @@ impl Reloads {
                     report.failed.len()
                 ));
                 log_report(&report, "reloaded");
-                self.after_load(&report);
+                self.after_load(&report).await;
             }
             Err(e) => log(format!(
-                "reload ({why}) failed: {e}; still serving the previous zones"
+                "reload ({why}) of {} failed: {e}; still serving the previous zones",
+                self.store.dir().display()
             )),
         }
     }
 
-    /// NOTIFY for every zone `report` loaded, at the serial now served, and the state saved.
-    pub fn after_load(&self, report: &LoadReport) {
-        if let Some(transfers) = &self.transfers {
-            state_file::persist(transfers);
-        }
+    /// Logs a served serial above a file's, then saves the states and sends NOTIFY for every
+    /// zone `report` loaded.
+    pub async fn after_load(&self, report: &LoadReport) {
         let snapshot = self.store.snapshot();
+        let mut loaded = Vec::new();
         for (_, zone) in &report.loaded {
             let Some(served) = snapshot.get(zone.apex()) else {
                 continue;
             };
-            if served.serial() != zone.serial() {
+            if served.serial() != zone.file_serial() {
                 log(format!(
                     "zone {}: serving serial {} (the file's {} is not above a serial already served)",
                     zone.apex(),
                     served.serial(),
-                    zone.serial()
+                    zone.file_serial()
                 ));
             }
-            for secondary in &self.notify {
-                tokio::spawn(send_notify(
-                    served.apex().clone(),
-                    served.serial(),
-                    *secondary,
-                ));
-            }
+            loaded.push(ZoneId::of(zone.apex()));
+        }
+        if let Some(primary) = &self.primary {
+            primary.announce(loaded).await;
         }
     }
 
@@ -93,12 +86,17 @@ impl Reloads {
     #[cfg(not(unix))]
     pub async fn on_hangup(self) {}
 
-    /// Polls the zone files' modification times once a second.
+    /// Polls the zone files' modification times once a second (off the async threads).
     pub async fn on_change(self) {
-        let mut seen = self.store.fingerprint();
+        let fingerprint = |store: Arc<FileStore>| async move {
+            tokio::task::spawn_blocking(move || store.fingerprint())
+                .await
+                .unwrap_or_default()
+        };
+        let mut seen = fingerprint(self.store.clone()).await;
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            let now = self.store.fingerprint();
+            let now = fingerprint(self.store.clone()).await;
             if now != seen {
                 seen = now;
                 self.reload("file change").await;
@@ -115,7 +113,7 @@ pub fn log_report(report: &LoadReport, verb: &str) {
             zone.apex(),
             zone.serial(),
             zone.record_count(),
-            zone.aliases().count(),
+            zone.alias_count(),
             path.display()
         ));
     }

@@ -1,5 +1,8 @@
 //! The `flatapex` command line: `serve`, `check` and `push`.
 
+pub mod check;
+pub mod push;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,14 +10,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hickory_proto::rr::Name;
 
-use super::check::check_files;
-use super::push::{PushArgs, run_push};
-use super::server::{ServeOptions, serve};
-use super::tcp::TcpLimits;
+use super::primary::Transfers;
+use super::primary::pull::PullOptions;
+use super::primary::tsig::parse_key;
+use super::serve::tcp::TcpLimits;
+use super::serve::{ServeOptions, serve};
 use super::upstream::{check_upstream_url, read_ca_bundle};
-use crate::alias::UpstreamPolicy;
-use crate::alias::policy::FailurePolicy;
-use crate::respond::ResponderConfig;
+use crate::settings::Settings;
+use check::check_files;
+use push::{PushArgs, run_push};
 
 /// flatapex: authoritative DNS with ALIAS flattening.
 #[derive(Parser, Debug)]
@@ -45,9 +49,6 @@ struct ServeArgs {
     /// Also serve DoH (RFC 8484) over plain HTTP/1.1 and h2c on this address.
     #[arg(long)]
     doh: Option<SocketAddr>,
-    /// The DoH path.
-    #[arg(long, default_value = "/dns-query")]
-    doh_path: String,
     /// Log one JSON line per DoH request to stderr.
     #[arg(long)]
     log_requests: bool,
@@ -57,31 +58,12 @@ struct ServeArgs {
     /// Worker threads (1 runs everything on one thread).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// What to answer when an ALIAS cannot be flattened: servfail or empty.
-    #[arg(long, default_value = "servfail")]
-    alias_failure: FailurePolicy,
-    /// The lowest TTL given to flattened ALIAS records, in seconds.
-    #[arg(long, default_value_t = 30)]
-    alias_ttl_floor: u32,
-    /// A DoH URL (https:// or http://) that resolves ALIAS targets outside our zones; repeat
-    /// for more.
-    #[arg(long = "upstream", value_name = "URL")]
-    upstreams: Vec<String>,
+    /// The operator's settings: the same names and defaults as the Worker's `[vars.FLATAPEX]`.
+    #[command(flatten)]
+    settings: Settings,
     /// A PEM file of CA certificates to trust for https:// upstreams, besides the web PKI roots.
     #[arg(long, value_name = "FILE")]
     upstream_ca: Option<PathBuf>,
-    /// The deadline of one upstream attempt, in milliseconds.
-    #[arg(long, default_value_t = 500)]
-    attempt_timeout_ms: u32,
-    /// Attempts per resolution, each on the next upstream.
-    #[arg(long, default_value_t = 2)]
-    attempts: u32,
-    /// Start the next attempt after this many milliseconds without an answer.
-    #[arg(long, default_value_t = 100)]
-    hedge_after_ms: u32,
-    /// How long expired ALIAS data may still be served when upstreams fail, in seconds.
-    #[arg(long, default_value_t = 86_400)]
-    stale_window: u32,
     /// A client address allowed AXFR/IXFR (repeat for more); others get REFUSED.
     #[arg(long = "allow-transfer", value_name = "IP")]
     allow_transfer: Vec<std::net::IpAddr>,
@@ -130,32 +112,13 @@ pub fn main() -> ExitCode {
 }
 
 fn run_serve(args: ServeArgs) -> ExitCode {
-    for url in &args.upstreams {
-        if let Err(e) = check_upstream_url(url) {
-            eprintln!("flatapex: --upstream: {e}");
+    let options = match serve_options(&args) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("flatapex: {e}");
             return ExitCode::from(2);
         }
-    }
-    let upstream_roots = match &args.upstream_ca {
-        None => Vec::new(),
-        Some(path) => match read_ca_bundle(path) {
-            Ok(roots) => roots,
-            Err(e) => {
-                eprintln!("flatapex: --upstream-ca: {e}");
-                return ExitCode::from(2);
-            }
-        },
     };
-    let mut tsig_keys = Vec::new();
-    for spec in &args.tsig {
-        match super::tsig::parse_key(spec) {
-            Ok(key) => tsig_keys.push(key),
-            Err(e) => {
-                eprintln!("flatapex: --tsig: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
     let runtime = if args.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -173,56 +136,6 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let options = ServeOptions {
-        zones: args.zones.clone(),
-        listen: args.listen,
-        watch: args.watch,
-        config: ResponderConfig {
-            alias_failure: args.alias_failure,
-            alias_ttl_floor: args.alias_ttl_floor,
-        },
-        tcp: TcpLimits::default(),
-        upstreams: UpstreamPolicy {
-            upstreams: args.upstreams,
-            attempt_timeout_ms: args.attempt_timeout_ms,
-            attempts: args.attempts,
-            hedge_after_ms: args.hedge_after_ms,
-            stale_window_seconds: args.stale_window,
-            ttl_floor: args.alias_ttl_floor,
-            ..UpstreamPolicy::default()
-        },
-        upstream_roots,
-        allow_transfer: args.allow_transfer,
-        notify: args.notify.clone(),
-        tsig_keys,
-        pull: if args.transfer_from.is_empty() {
-            None
-        } else {
-            let Some(token) = args
-                .transfer_token
-                .clone()
-                .or_else(|| std::env::var("FLATAPEX_TOKEN").ok())
-            else {
-                eprintln!("flatapex: --transfer-from needs --transfer-token or $FLATAPEX_TOKEN");
-                return ExitCode::from(2);
-            };
-            Some(super::pull::PullOptions {
-                urls: args.transfer_from.clone(),
-                token,
-                interval: args.transfer_interval,
-                zones: args.zones.clone(),
-                notify: args.notify.clone(),
-            })
-        },
-        state: Some(
-            args.state
-                .clone()
-                .unwrap_or_else(|| args.zones.join(".flatapex-state.json")),
-        ),
-        doh: args.doh,
-        doh_path: args.doh_path,
-        log_requests: args.log_requests,
-    };
     match runtime.block_on(serve(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -230,6 +143,59 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Checks the arguments and turns them into what the server runs with; the error names the
+/// flag and value at fault.
+fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
+    let settings = args.settings.clone().check().map_err(|e| e.to_string())?;
+    for url in &settings.upstreams {
+        check_upstream_url(url).map_err(|e| format!("--upstream: {e}"))?;
+    }
+    let upstream_roots = match &args.upstream_ca {
+        None => Vec::new(),
+        Some(path) => read_ca_bundle(path).map_err(|e| format!("--upstream-ca: {e}"))?,
+    };
+    let keys = args
+        .tsig
+        .iter()
+        .map(|spec| parse_key(spec).map_err(|e| format!("--tsig: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pull = if args.transfer_from.is_empty() {
+        None
+    } else {
+        let token = args
+            .transfer_token
+            .clone()
+            .or_else(|| std::env::var("FLATAPEX_TOKEN").ok())
+            .ok_or("--transfer-from needs --transfer-token or $FLATAPEX_TOKEN")?;
+        Some(PullOptions {
+            urls: args.transfer_from.clone(),
+            token,
+            interval: args.transfer_interval,
+        })
+    };
+    Ok(ServeOptions {
+        zones: args.zones.clone(),
+        listen: args.listen,
+        watch: args.watch,
+        settings,
+        tcp: TcpLimits::default(),
+        upstream_roots,
+        transfers: Transfers {
+            allow: args.allow_transfer.clone(),
+            keys,
+        },
+        notify: args.notify.clone(),
+        pull,
+        state: Some(
+            args.state
+                .clone()
+                .unwrap_or_else(|| args.zones.join(".flatapex-state.json")),
+        ),
+        doh: args.doh,
+        log_requests: args.log_requests,
+    })
 }
 
 /// Checks every file; prints problems as `file:line: message` and one summary per zone.

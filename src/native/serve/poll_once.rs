@@ -1,4 +1,4 @@
-//! Answering inline when nothing waits.
+//! Polling an answer once, inline, before giving it a task of its own.
 //!
 //! A static or cached answer completes on its first poll, so it costs no task; an answer that
 //! waits on an upstream moves to its own task and never holds up the queries behind it.

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use super::inline::run_or_spawn;
+use super::poll_once::run_or_spawn;
 use super::service::Service;
 use crate::message::Transport;
 
@@ -92,23 +92,21 @@ async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits)
             Ok(Ok(_)) => {}
             _ => break,
         }
-        let Ok(slot) = tx.clone().reserve_owned().await else {
-            break;
-        };
         if service.cached(Transport::Tcp, &query, &mut scratch, &mut cached) {
-            slot.send(cached.clone());
-            continue;
-        }
-        // After the cache, which never holds transfer questions: cached answers skip this.
-        if let Some(messages) = service.transfer(peer, &query) {
-            drop(slot);
-            for message in messages {
-                if tx.send(message).await.is_err() {
-                    break;
-                }
+            if tx.send(cached.clone()).await.is_err() {
+                break;
             }
             continue;
         }
+        // After the cache, which never holds transfer questions: cached answers skip this.
+        if let Some(primary) = &service.primary
+            && primary.transfer(peer, &query, &tx).await
+        {
+            continue;
+        }
+        let Ok(slot) = tx.clone().reserve_owned().await else {
+            break;
+        };
         let service = service.clone();
         run_or_spawn(Box::pin(async move {
             if let Some(bytes) = service.respond(Transport::Tcp, &query).await {

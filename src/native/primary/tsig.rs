@@ -6,8 +6,6 @@ use hickory_proto::rr::Name;
 use hickory_proto::rr::rdata::tsig::{TSIG, TsigAlgorithm, make_tsig_record};
 use hickory_proto::rr::{TSigResponseContext, TSigner};
 
-use base64::Engine;
-
 /// The allowed clock difference between client and server, in seconds (RFC 8945 §10).
 const FUDGE: u16 = 300;
 
@@ -29,8 +27,8 @@ pub fn parse_key(spec: &str) -> Result<TSigner, String> {
             "TSIG algorithm {algorithm:?} is not supported (use hmac-sha256, hmac-sha384 or hmac-sha512)"
         ));
     }
-    let secret = base64::engine::general_purpose::STANDARD
-        .decode(secret)
+    let secret = data_encoding::BASE64
+        .decode(secret.as_bytes())
         .map_err(|e| format!("TSIG secret of {name} is not base64: {e}"))?;
     TSigner::new(secret, algorithm, name, FUDGE).map_err(|e| e.to_string())
 }
@@ -60,58 +58,67 @@ pub fn verify(request: &Message, bytes: &[u8], keys: &[TSigner], now: u64) -> Ve
     }
 }
 
-/// Signs each response message in turn (RFC 8945 §5.3.1): the first over the request MAC and
-/// the full TSIG variables (hickory-proto's response signer); each later one over the MAC
-/// before it, the message, and the TSIG timers only, which is what the RFC asks of every
+/// Signs the response messages of one exchange in turn (RFC 8945 §5.3.1): the first over the
+/// request MAC and the full TSIG variables (hickory-proto's response signer); each later one over
+/// the MAC before it, the message, and the TSIG timers only, which is what the RFC asks of every
 /// message after the first.
-pub fn sign_all(
-    messages: Vec<Vec<u8>>,
-    key: &TSigner,
-    request_mac: Vec<u8>,
+pub struct ResponseSigner {
+    key: TSigner,
+    previous: Vec<u8>,
     now: u64,
-) -> Vec<Vec<u8>> {
-    let mut previous = request_mac;
-    let mut out = Vec::with_capacity(messages.len());
-    for (i, bytes) in messages.into_iter().enumerate() {
-        let Ok(mut message) = Message::from_vec(&bytes) else {
-            continue;
-        };
-        let record = if i == 0 {
+    first: bool,
+}
+
+impl ResponseSigner {
+    /// A signer for the responses to a request signed by `key` with MAC `request_mac`.
+    pub fn new(key: TSigner, request_mac: Vec<u8>, now: u64) -> Self {
+        ResponseSigner {
+            key,
+            previous: request_mac,
+            now,
+            first: true,
+        }
+    }
+
+    /// The name of the key that signs.
+    pub fn key_name(&self) -> &Name {
+        self.key.signer_name()
+    }
+
+    /// The next message, signed; `None` if it cannot be (it is then not sent).
+    pub fn sign(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let mut message = Message::from_vec(bytes).ok()?;
+        let record = if self.first {
             let context = TSigResponseContext::new(
                 message.metadata.id,
-                now,
-                key.clone(),
-                previous.clone(),
+                self.now,
+                self.key.clone(),
+                self.previous.clone(),
                 None,
             );
-            match context.sign(&bytes) {
-                Ok(record) => record,
-                Err(_) => continue,
-            }
+            context.sign(bytes).ok()?
         } else {
-            let mut tbs = Vec::with_capacity(2 + previous.len() + bytes.len() + 8);
-            tbs.extend_from_slice(&(previous.len() as u16).to_be_bytes());
-            tbs.extend_from_slice(&previous);
-            tbs.extend_from_slice(&bytes);
-            tbs.extend_from_slice(&now.to_be_bytes()[2..]); // Time Signed: 48 bits
-            tbs.extend_from_slice(&key.fudge().to_be_bytes());
-            let Ok(mac) = key.sign(&tbs) else { continue };
+            let mut tbs = Vec::with_capacity(2 + self.previous.len() + bytes.len() + 8);
+            tbs.extend_from_slice(&(self.previous.len() as u16).to_be_bytes());
+            tbs.extend_from_slice(&self.previous);
+            tbs.extend_from_slice(bytes);
+            tbs.extend_from_slice(&self.now.to_be_bytes()[2..]); // Time Signed: 48 bits
+            tbs.extend_from_slice(&self.key.fudge().to_be_bytes());
+            let mac = self.key.sign(&tbs).ok()?;
             let tsig = TSIG::new(
-                key.algorithm().clone(),
-                now,
-                key.fudge(),
+                self.key.algorithm().clone(),
+                self.now,
+                self.key.fudge(),
                 mac,
                 message.metadata.id,
                 None,
                 Vec::new(),
             );
-            Box::new(make_tsig_record(key.signer_name().clone(), tsig))
+            Box::new(make_tsig_record(self.key.signer_name().clone(), tsig))
         };
-        previous = record.data.mac.clone();
+        self.first = false;
+        self.previous = record.data.mac.clone();
         message.signature = Some(record);
-        if let Ok(signed) = message.to_vec() {
-            out.push(signed);
-        }
+        message.to_vec().ok()
     }
-    out
 }

@@ -11,7 +11,7 @@ use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmm
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
-use super::inline::ready_or_spawn;
+use super::poll_once::ready_or_spawn;
 use super::service::Service;
 use crate::message::Transport;
 

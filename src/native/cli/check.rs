@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use hickory_proto::rr::Name;
 
-use super::file_store::load_zone_file;
+use crate::native::zones::load_zone_file;
 use crate::zone::Zone;
 
 /// Expands directories into their `*.zone` files (sorted); files are kept as given.
@@ -57,7 +57,7 @@ fn check_file(path: &Path, origin: Option<&Name>, quiet: bool) -> Option<Zone> {
                 zone.apex(),
                 zone.serial(),
                 zone.record_count(),
-                zone.aliases().count(),
+                zone.alias_count(),
                 path.display()
             );
             Some(zone)

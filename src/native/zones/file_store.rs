@@ -1,18 +1,23 @@
 //! The native zone store: every `*.zone` file in a directory, reloadable without dropping
-//! queries. A file that fails validation keeps its previous copy in service.
+//! queries. A file that fails validation keeps its previous copy in service. Each zone is served
+//! at the serial its [`ZoneState`](crate::xfr::ZoneState) gives (the file's, or a higher one
+//! that flattened ALIAS changes led to, RFC 1996 §4.7), so the states are shared with the
+//! primary side.
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::SystemTime;
 
 use hickory_proto::rr::Name;
 
 use crate::store::{StoreError, ZoneSet, ZoneStore};
-pub use crate::xfr::Served;
-use crate::zone::{Includes, Loaded, Problem, Zone, ZoneErrors, load_zone, origin_from_file_name};
+use crate::xfr::ZoneStates;
+use crate::zone::{
+    Includes, Loaded, Problem, Zone, ZoneErrors, ZoneId, load_zone, origin_from_file_name,
+};
 
 /// Follows `$INCLUDE` relative to the including file's directory.
 pub struct FileIncludes;
@@ -75,20 +80,40 @@ pub struct FileStore {
     current: RwLock<Arc<ZoneSet>>,
     files: Mutex<HashMap<PathBuf, FileState>>,
     generation: AtomicU64,
-    /// Serials served above the files' (flattened ALIAS changes), by apex key.
-    served: Mutex<HashMap<Vec<u8>, Served>>,
+    states: Arc<Mutex<ZoneStates>>,
 }
 
 impl FileStore {
-    /// A store over `dir`, initially empty; call [`FileStore::reload`] to load it.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
+    /// A store over `dir`, initially empty, serving each zone at the serial `states` gives;
+    /// call [`FileStore::reload`] to load it.
+    pub fn with_states(dir: impl Into<PathBuf>, states: Arc<Mutex<ZoneStates>>) -> Self {
         FileStore {
             dir: dir.into(),
             current: RwLock::new(Arc::new(ZoneSet::new())),
             files: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
-            served: Mutex::new(HashMap::new()),
+            states,
         }
+    }
+
+    /// A store over `dir` with no saved states: zones are served at their files' serials.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        FileStore::with_states(dir, Arc::default())
+    }
+
+    /// The zone states, shared with the primary side.
+    pub fn states(&self) -> MutexGuard<'_, ZoneStates> {
+        self.states.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The shared handle of the zone states.
+    pub fn states_handle(&self) -> Arc<Mutex<ZoneStates>> {
+        self.states.clone()
+    }
+
+    /// The directory of zone files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// A number that changes whenever the served zones change.
@@ -183,20 +208,12 @@ impl FileStore {
         Ok(report)
     }
 
-    /// `zone` with the serial to serve: its file's, or a greater one already served (see
-    /// [`Served::for_file`]).
+    /// `zone` at the serial to serve: its file's, or a greater one already served (see
+    /// [`crate::xfr::Served::for_file`]).
     fn with_served_serial(&self, zone: &Arc<Zone>) -> Arc<Zone> {
-        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
-        let key = zone.apex_key();
-        let serial = match served.get(key).copied() {
-            None => zone.serial(),
-            Some(before) => {
-                let now = Served::for_file(Some(before), zone.serial());
-                served.insert(key.to_vec(), now);
-                now.serial
-            }
-        };
-        drop(served);
+        let serial = self
+            .states()
+            .follow_file(&ZoneId::of(zone.apex()), zone.file_serial());
         if serial == zone.serial() {
             zone.clone()
         } else {
@@ -204,44 +221,19 @@ impl FileStore {
         }
     }
 
-    /// Serves `serial` for the zone at `apex` from now on (and across reloads, unless its file
-    /// gets a greater serial).
-    pub fn set_served_serial(&self, apex: &Name, serial: u32) {
+    /// Serves `serial` for the zone `id` from now on (its state already holds it).
+    pub fn set_serial(&self, id: &ZoneId, serial: u32) {
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        let Some(zone) = current.get(apex).cloned() else {
+        let Some(zone) = current.get(&id.name()).cloned() else {
             return;
         };
-        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
-        let file = served
-            .get(zone.apex_key())
-            .map_or(zone.serial(), |s| s.file);
-        served.insert(zone.apex_key().to_vec(), Served { serial, file });
-        drop(served);
+        if zone.serial() == serial {
+            return;
+        }
         let mut set = (**current).clone();
         set.insert(Arc::new(zone.with_serial(serial)));
         *current = Arc::new(set);
         self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Restores a serial served before a restart (from the state file), before the first load.
-    pub fn restore_served(&self, apex: &Name, served: Served) {
-        self.served
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(crate::zone::model::name_key(apex), served);
-    }
-
-    /// The serial served for the zone at `apex`, with its file's serial.
-    pub fn served(&self, zone: &Zone) -> Served {
-        self.served
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(zone.apex_key())
-            .copied()
-            .unwrap_or(Served {
-                serial: zone.serial(),
-                file: zone.serial(),
-            })
     }
 
     /// The newest modification time of the directory and its zone files, to notice changes.

@@ -1,6 +1,7 @@
+mod virtual_time;
+
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, CNAME, SOA};
@@ -8,6 +9,8 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use super::exchange::{Rejected, upstream_query, validate};
 use super::*;
+use crate::settings::Settings;
+use virtual_time::VirtualClock;
 
 fn name(s: &str) -> Name {
     Name::from_ascii(s).unwrap()
@@ -53,7 +56,7 @@ fn follows_the_chain_and_takes_the_lowest_ttls() {
         |_| {},
     );
     let r = validate(&bytes, &name("edge.cdn.test."), RecordType::A).unwrap();
-    assert_eq!(r.rdatas.len(), 2);
+    assert_eq!(r.addresses.len(), 2);
     assert_eq!(r.ttls, vec![300, 60, 120]);
     assert_eq!(r.chain.len(), 3);
     assert_eq!(policy::flattened_ttl(3600, r.ttls, 30), 60);
@@ -75,7 +78,7 @@ fn poison_is_ignored() {
         },
     );
     let r = validate(&bytes, &name("edge.cdn.test."), RecordType::A).unwrap();
-    let ips: Vec<IpAddr> = r.rdatas.iter().filter_map(RData::ip_addr).collect();
+    let ips: Vec<IpAddr> = r.addresses.clone();
     assert_eq!(ips, vec!["192.0.2.1".parse::<IpAddr>().unwrap()]);
 }
 
@@ -101,7 +104,7 @@ fn negative_answers_carry_the_negative_ttl() {
             m.authorities.push(soa);
         });
         let r = validate(&bytes, &name("gone.cdn.test."), RecordType::A).unwrap();
-        assert!(r.rdatas.is_empty());
+        assert!(r.addresses.is_empty());
         assert_eq!(r.ttls, vec![120]);
     }
 }
@@ -185,15 +188,18 @@ fn every_bad_answer_is_rejected() {
 /// What a scripted upstream does: answer these bytes after this many ms, or fail.
 type Behaviour = Result<(u64, Vec<u8>), String>;
 
-/// Upstreams for resolver tests: each URL answers after a delay, or fails, and calls are counted.
+/// Upstreams for resolver tests: each URL answers after a delay on the virtual clock, or fails,
+/// and calls are counted.
 struct Scripted {
+    clock: VirtualClock,
     behaviour: Mutex<Vec<(String, Behaviour)>>,
     calls: Mutex<Vec<String>>,
 }
 
 impl Scripted {
-    fn new(behaviour: Vec<(&str, Behaviour)>) -> Self {
+    fn new(clock: &VirtualClock, behaviour: Vec<(&str, Behaviour)>) -> Self {
         Scripted {
+            clock: clock.clone(),
             behaviour: Mutex::new(
                 behaviour
                     .into_iter()
@@ -216,7 +222,7 @@ impl Scripted {
 }
 
 impl Upstream for &Scripted {
-    async fn exchange(&self, url: &str, _: &[u8], _: u32) -> Result<Vec<u8>, String> {
+    async fn exchange(&self, url: &str, _: &[u8], _: u32) -> Result<Vec<u8>, UpstreamError> {
         self.calls.lock().unwrap().push(url.to_string());
         let b = self
             .behaviour
@@ -227,18 +233,11 @@ impl Upstream for &Scripted {
             .map(|(_, b)| b.clone());
         match b.expect("a scripted url") {
             Ok((delay, bytes)) => {
-                tokio::time::sleep(Duration::from_millis(delay)).await;
+                self.clock.sleep(delay as u32).await;
                 Ok(bytes)
             }
-            Err(e) => Err(e),
+            Err(e) => Err(UpstreamError::Request(e)),
         }
-    }
-}
-
-struct Tokio;
-impl Timer for Tokio {
-    async fn sleep(&self, ms: u32) {
-        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
     }
 }
 
@@ -246,16 +245,16 @@ fn answer(ip: &str, ttl: u32) -> Vec<u8> {
     response("edge.cdn.test.", vec![a("edge.cdn.test.", ttl, ip)], |_| {})
 }
 
-fn policy(urls: &[&str]) -> UpstreamPolicy {
-    UpstreamPolicy {
+fn policy(urls: &[&str]) -> Arc<Settings> {
+    Arc::new(Settings {
         upstreams: urls.iter().map(|u| u.to_string()).collect(),
-        ..UpstreamPolicy::default()
-    }
+        ..Settings::default()
+    })
 }
 
 fn ips(f: &Flattened) -> Vec<String> {
     match &f.outcome {
-        Outcome::Records { rdatas, .. } => rdatas.iter().map(|r| r.to_string()).collect(),
+        Outcome::Records { addresses, .. } => addresses.iter().map(|ip| ip.to_string()).collect(),
         Outcome::Failed { reason } => vec![format!("failed: {reason}")],
     }
 }
@@ -267,49 +266,52 @@ fn ttl(f: &Flattened) -> u32 {
     }
 }
 
-#[tokio::test]
-async fn caches_refreshes_ahead_serves_stale_and_fails_by_policy() {
-    let up = Scripted::new(vec![("http://one", Ok((0, answer("192.0.2.1", 300))))]);
+#[test]
+fn caches_refreshes_ahead_serves_stale_and_fails_by_policy() {
+    let clock = VirtualClock::default();
+    let up = Scripted::new(
+        &clock,
+        vec![("http://one", Ok((0, answer("192.0.2.1", 300))))],
+    );
     let r = Resolver::new(
         &up,
-        MemoryAliasCache::new(100),
-        Tokio,
+        MemoryAliasCache::new(1 << 20),
+        clock.clone(),
         policy(&["http://one"]),
     );
     let target = name("edge.cdn.test.");
     let t0 = 1_000_000_000;
+    let flatten = |alias_ttl, now| clock.run(r.flatten(&target, RecordType::A, alias_ttl, now));
 
-    let first = r.flatten(&target, RecordType::A, 3600, t0).await;
+    let first = flatten(3600, t0);
     assert_eq!(
-        (first.source, ips(&first), ttl(&first)),
-        (Source::Upstream, vec!["192.0.2.1".into()], 300)
+        (first.source, ips(&first), ttl(&first), first.fetched_ms),
+        (Source::Upstream, vec!["192.0.2.1".into()], 300, t0)
     );
     // A cache hit makes no upstream call, and the TTL counts down, capped by the ALIAS TTL.
-    let hit = r.flatten(&target, RecordType::A, 120, t0 + 100_000).await;
+    let hit = flatten(120, t0 + 100_000);
     assert_eq!(
-        (hit.source, ttl(&hit), hit.refresh),
-        (Source::Memory, 120, false)
+        (hit.source, ttl(&hit), hit.refresh, hit.fetched_ms),
+        (Source::Memory, 120, false, t0)
     );
     assert_eq!(up.calls(), 1);
     // In the last 10 % of the TTL the answer still comes from cache, flagged for refresh.
-    let late = r.flatten(&target, RecordType::A, 3600, t0 + 275_000).await;
+    let late = flatten(3600, t0 + 275_000);
     assert_eq!((late.source, late.refresh), (Source::Memory, true));
     assert_eq!(ttl(&late), 30, "25 s left, raised to the 30 s floor");
 
     // Expired and the upstream is down: stale data, TTL 30, EDE 3.
     up.set("http://one", Err("connection refused".into()));
-    let stale = r.flatten(&target, RecordType::A, 3600, t0 + 400_000).await;
+    let stale = flatten(3600, t0 + 400_000);
     assert_eq!(
-        (stale.source, ips(&stale), ttl(&stale)),
-        (Source::Stale, vec!["192.0.2.1".into()], 30)
+        (stale.source, ips(&stale), ttl(&stale), stale.fetched_ms),
+        (Source::Stale, vec!["192.0.2.1".into()], 30, t0)
     );
     let ede = stale.ede.unwrap();
     assert_eq!(ede.code, crate::answer::Ede::STALE_ANSWER);
     assert!(ede.text.contains("connection refused"), "{}", ede.text);
     // Past the stale window (1 day): failure, for the policy to decide.
-    let gone = r
-        .flatten(&target, RecordType::A, 3600, t0 + 300_000 + 86_400_000)
-        .await;
+    let gone = flatten(3600, t0 + 300_000 + 86_400_000);
     assert!(matches!(gone.outcome, Outcome::Failed { .. }));
     // The failed upstream did not poison the cache: the last good copy is still there.
     let kept = r
@@ -317,52 +319,88 @@ async fn caches_refreshes_ahead_serves_stale_and_fails_by_policy() {
         .peek(&AliasKey::new(&target, RecordType::A))
         .unwrap();
     assert_eq!(kept.addresses, vec!["192.0.2.1".parse::<IpAddr>().unwrap()]);
+    assert_eq!(
+        clock.now_ms(),
+        0,
+        "no answer waited: the upstream answered at once"
+    );
 }
 
-#[tokio::test]
-async fn hedging_answers_from_the_second_upstream_when_the_first_is_black_holed() {
-    let up = Scripted::new(vec![
-        ("http://blackhole", Ok((10_000, answer("192.0.2.66", 60)))),
-        ("http://good", Ok((5, answer("192.0.2.2", 60)))),
-    ]);
+#[test]
+fn a_cached_set_from_the_future_is_not_trusted_as_fresh() {
+    let clock = VirtualClock::default();
+    let up = Scripted::new(
+        &clock,
+        vec![("http://one", Ok((0, answer("192.0.2.7", 300))))],
+    );
     let r = Resolver::new(
         &up,
-        MemoryAliasCache::new(10),
-        Tokio,
+        MemoryAliasCache::new(1 << 20),
+        clock.clone(),
+        policy(&["http://one"]),
+    );
+    let target = name("edge.cdn.test.");
+    let key = AliasKey::new(&target, RecordType::A);
+    let future = FlatSet::new(vec!["192.0.2.6".parse().unwrap()], 300, u64::MAX / 4, None);
+    r.cache.insert(&key, &future);
+    let t = clock.run(r.flatten(&target, RecordType::A, 300, 10_000_000));
+    assert_eq!(
+        (t.source, ips(&t)),
+        (Source::Memory, vec!["192.0.2.6".to_string()]),
+        "clamped to now, it is fresh for its TTL"
+    );
+    let later = clock.run(r.flatten(&target, RecordType::A, 300, 10_000_000 + 301_000));
+    assert_eq!(
+        (later.source, ips(&later)),
+        (Source::Upstream, vec!["192.0.2.7".to_string()]),
+        "and it expires: a time in the future does not pin it"
+    );
+}
+
+#[test]
+fn hedging_answers_from_the_second_upstream_when_the_first_is_black_holed() {
+    let clock = VirtualClock::default();
+    let up = Scripted::new(
+        &clock,
+        vec![
+            ("http://blackhole", Ok((10_000, answer("192.0.2.66", 60)))),
+            ("http://good", Ok((5, answer("192.0.2.2", 60)))),
+        ],
+    );
+    let r = Resolver::new(
+        &up,
+        MemoryAliasCache::new(1 << 20),
+        clock.clone(),
         policy(&["http://blackhole", "http://good"]),
     );
-    let started = Instant::now();
-    let f = r
-        .flatten(&name("edge.cdn.test."), RecordType::A, 300, 0)
-        .await;
-    let took = started.elapsed();
+    let f = clock.run(r.flatten(&name("edge.cdn.test."), RecordType::A, 300, 0));
     assert_eq!(ips(&f), vec!["192.0.2.2".to_string()]);
     assert_eq!(f.upstream.as_deref(), Some("http://good"));
-    // The hedge starts at 100 ms; allow for scheduler noise but not for the 500 ms deadline.
-    assert!(
-        took >= Duration::from_millis(100) && took < Duration::from_millis(450),
-        "{took:?}"
+    assert_eq!(
+        clock.now_ms(),
+        105,
+        "the hedge starts at 100 ms and its upstream answers 5 ms later"
     );
 }
 
-#[tokio::test]
-async fn a_failed_attempt_moves_on_at_once_and_all_failures_are_reported() {
+#[test]
+fn a_failed_attempt_moves_on_at_once_and_all_failures_are_reported() {
+    let clock = VirtualClock::default();
     let garbage = response("evil.test.", vec![], |_| {});
-    let up = Scripted::new(vec![
-        ("http://bad", Ok((0, garbage))),
-        ("http://slow", Ok((10_000, answer("192.0.2.3", 60)))),
-    ]);
+    let up = Scripted::new(
+        &clock,
+        vec![
+            ("http://bad", Ok((0, garbage))),
+            ("http://slow", Ok((10_000, answer("192.0.2.3", 60)))),
+        ],
+    );
     let r = Resolver::new(
         &up,
-        MemoryAliasCache::new(10),
-        Tokio,
+        MemoryAliasCache::new(1 << 20),
+        clock.clone(),
         policy(&["http://bad", "http://slow"]),
     );
-    let started = Instant::now();
-    let f = r
-        .flatten(&name("edge.cdn.test."), RecordType::A, 300, 0)
-        .await;
-    let took = started.elapsed();
+    let f = clock.run(r.flatten(&name("edge.cdn.test."), RecordType::A, 300, 0));
     let Outcome::Failed { reason } = f.outcome else {
         panic!("{f:?}")
     };
@@ -371,10 +409,10 @@ async fn a_failed_attempt_moves_on_at_once_and_all_failures_are_reported() {
             && reason.contains("http://slow: no answer within 500 ms"),
         "{reason}"
     );
-    // Attempt 2 started right after attempt 1 failed, and ran into its 500 ms deadline.
-    assert!(
-        took >= Duration::from_millis(500) && took < Duration::from_millis(900),
-        "{took:?}"
+    assert_eq!(
+        clock.now_ms(),
+        500,
+        "attempt 2 started right after attempt 1 failed, and ran into its 500 ms deadline"
     );
     assert_eq!(up.calls(), 2);
 }

@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use hickory_proto::rr::Name;
 use serde::Serialize;
 
@@ -82,7 +80,7 @@ fn push(args: &PushArgs) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}; nothing was pushed", path.display()))?;
         println!(
             "  {}: version {}, {} shard(s), {} bytes",
-            s.apex_id, s.entry.version, s.entry.shards, s.entry.bytes
+            s.zone, s.entry.version, s.entry.shards, s.entry.bytes
         );
         stored.push(s);
     }
@@ -101,7 +99,7 @@ fn push(args: &PushArgs) -> Result<(), String> {
         if let Some(old) = index.insert(s)
             && old.version != s.entry.version
         {
-            println!("  {}: replaces version {}", s.apex_id, old.version);
+            println!("  {}: replaces version {}", s.zone, old.version);
         }
     }
     let values: Vec<(&str, &[u8])> = stored
@@ -227,30 +225,24 @@ fn bulk_put(args: &PushArgs, target: &str, values: &[(&str, &[u8])]) -> Result<(
         .iter()
         .map(|(key, value)| BulkPair {
             key,
-            value: STANDARD.encode(value),
+            value: data_encoding::BASE64.encode(value),
             base64: true,
         })
         .collect();
-    let file = tempfile_path();
-    std::fs::write(&file, serde_json::to_vec(&pairs).unwrap_or_default())
-        .map_err(|e| format!("writing {}: {e}", file.display()))?;
+    let file = temporary(&serde_json::to_vec(&pairs).unwrap_or_default())?;
     let mut cmd = wrangler(args);
-    cmd.args(["kv", "bulk", "put"]).arg(&file);
+    cmd.args(["kv", "bulk", "put"]).arg(file.path());
     common(&mut cmd, args, target);
-    let out = cmd.output();
-    let _ = std::fs::remove_file(&file);
-    check_output(out, "wrangler kv bulk put")
+    check_output(cmd.output(), "wrangler kv bulk put")
 }
 
 fn put_one(args: &PushArgs, target: &str, key: &str, value: &[u8]) -> Result<(), String> {
-    let file = tempfile_path();
-    std::fs::write(&file, value).map_err(|e| format!("writing {}: {e}", file.display()))?;
+    let file = temporary(value)?;
     let mut cmd = wrangler(args);
-    cmd.args(["kv", "key", "put", key, "--path"]).arg(&file);
+    cmd.args(["kv", "key", "put", key, "--path"])
+        .arg(file.path());
     common(&mut cmd, args, target);
-    let out = cmd.output();
-    let _ = std::fs::remove_file(&file);
-    check_output(out, "wrangler kv key put")
+    check_output(cmd.output(), "wrangler kv key put")
 }
 
 fn check_output(out: std::io::Result<std::process::Output>, what: &str) -> Result<(), String> {
@@ -266,13 +258,14 @@ fn check_output(out: std::io::Result<std::process::Output>, what: &str) -> Resul
     Ok(())
 }
 
-fn tempfile_path() -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "flatapex-push-{}-{}.json",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ))
+/// A temporary file holding `bytes`, removed when dropped.
+fn temporary(bytes: &[u8]) -> Result<tempfile::NamedTempFile, String> {
+    use std::io::Write;
+    let mut file = tempfile::Builder::new()
+        .prefix("flatapex-push-")
+        .tempfile()
+        .map_err(|e| format!("creating a temporary file: {e}"))?;
+    file.write_all(bytes)
+        .map_err(|e| format!("writing {}: {e}", file.path().display()))?;
+    Ok(file)
 }

@@ -14,11 +14,12 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
-use super::file_store::FileStore;
-use super::{NativeResponder, log, now_ms, refresh_targets};
 use crate::doh::{
-    HttpError, HttpRequest, HttpResponse, Limits, MAX_BODY, error_response, serve_doh,
+    Health, HttpError, HttpRequest, HttpResponse, Limits, MAX_BODY, ZoneHealth, error_response,
+    serve_doh,
 };
+use crate::native::zones::FileStore;
+use crate::native::{NativeResponder, log, now_ms, refresh_ahead};
 
 /// What the DoH listener shares between connections.
 pub struct DohState {
@@ -95,7 +96,7 @@ async fn handle(
     if state.log_requests {
         log(served.log.to_json());
     }
-    refresh_targets(&state.responder, served.refresh);
+    refresh_ahead(&state.responder, served.refresh);
     Ok(to_hyper(served.response))
 }
 
@@ -112,17 +113,10 @@ fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {
 }
 
 fn health_body(store: &FileStore) -> Vec<u8> {
-    let zones: Vec<serde_json::Value> = store
+    let zones = store
         .snapshot()
         .iter()
-        .map(|z| {
-            serde_json::json!({
-                "zone": z.apex().to_string(),
-                "serial": z.serial(),
-                "records": z.record_count(),
-            })
-        })
+        .map(|z| ZoneHealth::of_zone(z))
         .collect();
-    serde_json::to_vec_pretty(&serde_json::json!({ "status": "ok", "zones": zones }))
-        .unwrap_or_default()
+    Health::new(zones, None).to_json()
 }

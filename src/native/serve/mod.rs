@@ -1,0 +1,246 @@
+//! `flatapex serve`: loads the zone directory (and the state), listens on UDP and TCP (and DoH
+//! over HTTP with `--doh`), reloads on SIGHUP or on change (`--watch`), and keeps serving the
+//! last good copy of a zone that fails to reload. With secondaries it runs the primary side.
+
+pub mod http;
+pub mod poll_once;
+pub mod response_cache;
+pub mod service;
+pub mod tcp;
+pub mod udp;
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::{TcpListener, UdpSocket};
+
+use super::primary::{Primary, Transfers, pull, refresh, state_file};
+use super::upstream::{DohUpstream, TokioTimer};
+use super::zones::{FileStore, Reloads, log_report};
+use super::{NativeResponder, log, now_ms};
+use crate::alias::{MemoryAliasCache, Resolver};
+use crate::respond::Responder;
+use crate::settings::Settings;
+use crate::xfr::ZoneStates;
+use http::{DohState, serve_http};
+use service::Service;
+use tcp::{TcpLimits, serve_tcp};
+use udp::serve_udp;
+
+/// What `flatapex serve` was asked to do.
+#[derive(Clone)]
+pub struct ServeOptions {
+    /// The directory of `*.zone` files.
+    pub zones: PathBuf,
+    /// The UDP and TCP address.
+    pub listen: SocketAddr,
+    /// Reload when a zone file changes.
+    pub watch: bool,
+    /// The operator's settings (the same model as the Worker's).
+    pub settings: Settings,
+    /// CA certificates trusted for `https://` upstreams besides the web PKI roots.
+    pub upstream_roots: Vec<reqwest::Certificate>,
+    /// TCP limits.
+    pub tcp: TcpLimits,
+    /// Where to serve DoH over plain HTTP/1.1 and h2c, if anywhere.
+    pub doh: Option<SocketAddr>,
+    /// Log one JSON line per DoH request.
+    pub log_requests: bool,
+    /// Who may transfer zones (AXFR/IXFR over TCP).
+    pub transfers: Transfers,
+    /// Secondaries to NOTIFY when a serial changes.
+    pub notify: Vec<SocketAddr>,
+    /// Flattened zones to pull from the worker's `/zones/<zone>`.
+    pub pull: Option<pull::PullOptions>,
+    /// Where served serials and last good ALIAS sets are kept across restarts (used when the
+    /// server has secondaries).
+    pub state: Option<PathBuf>,
+}
+
+impl ServeOptions {
+    /// Whether the server has secondaries, and so a primary side.
+    fn secondaries(&self) -> bool {
+        self.transfers.any() || !self.notify.is_empty()
+    }
+}
+
+/// Runs the server until a listener fails.
+pub async fn serve(options: ServeOptions) -> io::Result<()> {
+    let store = load_zones(&options)?;
+    let responder = Arc::new(responder(&options, &store)?);
+    let primary = options.secondaries().then(|| {
+        Arc::new(Primary::new(
+            store.clone(),
+            options.state.clone(),
+            options.notify.clone(),
+            options.transfers.clone(),
+        ))
+    });
+    let reloads = Reloads {
+        store: store.clone(),
+        primary: primary.clone(),
+    };
+    let mut service = Service::new(responder.clone(), store.clone());
+    service.primary = primary.clone();
+    let (udp, tcp) = bind(options.listen).await?;
+    log(format!(
+        "serving {} zone(s) on {} (udp, tcp)",
+        store.snapshot().len(),
+        udp.local_addr()?
+    ));
+    start_background(&options, &responder, primary, reloads).await;
+    let doh = start_doh(&options, &responder, &store).await?;
+    let service = Arc::new(service);
+    tokio::try_join!(
+        serve_udp(Arc::new(udp), service.clone()),
+        serve_tcp(tcp, service, options.tcp),
+        doh
+    )?;
+    Ok(())
+}
+
+/// Reads the state (with secondaries) and the zone directory.
+fn load_zones(options: &ServeOptions) -> io::Result<Arc<FileStore>> {
+    let states = match options.state.as_ref().filter(|_| options.secondaries()) {
+        Some(path) => {
+            let (states, problem) = state_file::load(path, now_ms());
+            if let Some(problem) = problem {
+                log(problem);
+            }
+            log(format!(
+                "transfer state from {}: {} zone(s) with their served serials and last good ALIAS sets",
+                path.display(),
+                states.zones.len()
+            ));
+            states
+        }
+        None => ZoneStates::default(),
+    };
+    let store = Arc::new(FileStore::with_states(
+        &options.zones,
+        Arc::new(Mutex::new(states)),
+    ));
+    let report = store.reload().map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot read zone directory {}: {e}",
+                options.zones.display()
+            ),
+        )
+    })?;
+    log_report(&report, "loaded");
+    Ok(store)
+}
+
+/// The responder, with the ALIAS cache seeded from the saved state.
+fn responder(options: &ServeOptions, store: &Arc<FileStore>) -> io::Result<NativeResponder> {
+    let settings = Arc::new(options.settings.clone());
+    let upstream = DohUpstream::new(&options.upstream_roots).map_err(io::Error::other)?;
+    let alias_cache = MemoryAliasCache::new(settings.alias_memory_bytes());
+    let seeded = state_file::seed_alias_cache(&alias_cache, &store.states(), &store.snapshot());
+    if seeded > 0 {
+        log(format!(
+            "ALIAS cache seeded with {seeded} last good set(s) from the transfer state"
+        ));
+    }
+    Ok(Responder::new(
+        store.clone(),
+        Resolver::new(upstream, alias_cache, TokioTimer, settings.clone()),
+        settings,
+    ))
+}
+
+/// The refresh timer, NOTIFY at start, reloads and pulls.
+async fn start_background(
+    options: &ServeOptions,
+    responder: &Arc<NativeResponder>,
+    primary: Option<Arc<Primary>>,
+    reloads: Reloads,
+) {
+    if let Some(primary) = &primary {
+        log(format!(
+            "transfers allowed to {:?} and {} TSIG key(s); NOTIFY to {:?}; re-resolving every ALIAS at its TTL",
+            primary.transfers.allow,
+            primary.transfers.keys.len(),
+            primary.notify
+        ));
+        tokio::spawn(refresh::run(responder.clone(), primary.clone()));
+        // NOTIFY at start (RFC 1996 §3.7): secondaries notice a zone changed while we were down.
+        let zones = reloads
+            .store
+            .snapshot()
+            .iter()
+            .map(|z| crate::zone::ZoneId::of(z.apex()))
+            .collect();
+        primary.announce(zones).await;
+    }
+    tokio::spawn(reloads.clone().on_hangup());
+    if options.watch {
+        tokio::spawn(reloads.clone().on_change());
+    }
+    if let Some(pull) = options.pull.clone() {
+        log(format!(
+            "pulling {} zone(s) from the worker every {} s",
+            pull.urls.len(),
+            pull.interval
+        ));
+        tokio::spawn(pull::run(pull, reloads));
+    }
+}
+
+/// The DoH listener, if asked for: a future that ends only if it fails.
+async fn start_doh(
+    options: &ServeOptions,
+    responder: &Arc<NativeResponder>,
+    store: &Arc<FileStore>,
+) -> io::Result<impl std::future::Future<Output = io::Result<()>> + use<>> {
+    let task = match options.doh {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).await.map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot listen for DoH on {addr}: {e}"))
+            })?;
+            log(format!(
+                "DoH on http://{}{} (http/1.1, h2c)",
+                listener.local_addr()?,
+                options.settings.doh_path
+            ));
+            let state = Arc::new(DohState {
+                responder: responder.clone(),
+                store: store.clone(),
+                limits: options.settings.limits(),
+                log_requests: options.log_requests,
+            });
+            Some(tokio::spawn(serve_http(listener, state)))
+        }
+        None => None,
+    };
+    Ok(async move {
+        match task {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => std::future::pending().await,
+        }
+    })
+}
+
+/// Binds UDP and TCP on the same address; with port 0 both get the same free port.
+pub async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
+    let named = |e: io::Error, what: &str| io::Error::new(e.kind(), format!("{what} {addr}: {e}"));
+    for _ in 0..20 {
+        let udp = UdpSocket::bind(addr)
+            .await
+            .map_err(|e| named(e, "cannot listen for UDP on"))?;
+        let port = udp.local_addr()?.port();
+        match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if addr.port() == 0 && e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(named(e, "cannot listen for TCP on")),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        format!("no port free for both UDP and TCP on {}", addr.ip()),
+    ))
+}

@@ -1,0 +1,615 @@
+//! One owner name's data, packed into a single allocation in DNS wire form.
+//!
+//! A zone of a few hundred thousand records holds as many nodes, so a node is one boxed byte
+//! string (docs/ARCHITECTURE.md, "Zone model"): the owner name as written (wire labels with the
+//! root, case kept), then each RRset with its RDATA exactly as it goes on the wire, names
+//! uncompressed (RFC 1035 §3.3). Nothing is decoded until a query needs it.
+//!
+//! ```text
+//! node  = u8 owner length | owner | RRset*            (RRsets sorted by type code)
+//! RRset = u16 type | u32 TTL | u16 count | (u16 length | RDATA)*
+//! ```
+//!
+//! An ALIAS is kept as an RRset of the private type [`ALIAS_CODE`] whose one RDATA is the
+//! target name; [`Node::rrsets`] never shows it, [`Node::alias`] does.
+
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{
+    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict,
+};
+
+/// The type code an ALIAS is stored under: hickory-proto's ANAME code, never served.
+pub const ALIAS_CODE: u16 = 65305;
+
+/// An ALIAS (or ANAME) at a node: flatten `target`'s A/AAAA here, with at most `ttl`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alias {
+    /// The name whose addresses are served at the owner.
+    pub target: Name,
+    /// The ALIAS record's TTL, the ceiling of the flattened TTL.
+    pub ttl: u32,
+}
+
+/// Everything at one owner name. A node without RRsets is an empty non-terminal.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Node {
+    bytes: Box<[u8]>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("name", &self.name())
+            .field(
+                "rrsets",
+                &self.rrsets().map(|s| s.rtype).collect::<Vec<_>>(),
+            )
+            .field("alias", &self.alias())
+            .finish()
+    }
+}
+
+/// One RRset of a node, borrowed: its type, TTL and RDATA in wire form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RrSetRef<'a> {
+    /// The record type.
+    pub rtype: RecordType,
+    /// The TTL of the whole set (RFC 2181 §5.2).
+    pub ttl: u32,
+    count: u16,
+    data: &'a [u8],
+}
+
+/// Iterates over RDATA in wire form.
+#[derive(Clone, Debug)]
+pub struct Rdatas<'a> {
+    rest: &'a [u8],
+    left: u16,
+}
+
+impl<'a> Iterator for Rdatas<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 || self.rest.len() < 2 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([self.rest[0], self.rest[1]]));
+        let rdata = self.rest.get(2..2 + len)?;
+        self.rest = &self.rest[2 + len..];
+        self.left -= 1;
+        Some(rdata)
+    }
+}
+
+impl<'a> RrSetRef<'a> {
+    /// How many records the set has.
+    pub fn len(&self) -> usize {
+        usize::from(self.count)
+    }
+
+    /// Whether the set is empty (never, for a set in a zone).
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The RDATA of each record in wire form, in zone-file order.
+    pub fn rdatas(&self) -> Rdatas<'a> {
+        Rdatas {
+            rest: self.data,
+            left: self.count,
+        }
+    }
+
+    /// The RDATA as answers carry it (see [`answer_rdata`]).
+    pub fn values(&self) -> impl Iterator<Item = RData> + 'a {
+        let rtype = self.rtype;
+        self.rdatas().map(move |wire| answer_rdata(rtype, wire))
+    }
+
+    /// The set as records owned by `owner`.
+    pub fn records<'o>(&self, owner: &'o Name) -> impl Iterator<Item = Record> + 'o
+    where
+        'a: 'o,
+    {
+        let ttl = self.ttl;
+        self.values()
+            .map(move |rdata| Record::from_rdata(owner.clone(), ttl, rdata))
+    }
+
+    /// The domain names the RDATA points at (see [`target_name`]), for NS, CNAME, MX, SRV and
+    /// the other types whose RDATA names a host.
+    pub fn targets(&self) -> impl Iterator<Item = Name> + 'a {
+        let rtype = self.rtype;
+        self.rdatas()
+            .filter_map(move |wire| target_name(rtype, wire))
+    }
+}
+
+/// RDATA as answers carry it. Addresses and the types whose names may be compressed in a
+/// message (NS, CNAME, SOA, PTR, MX: RFC 1035 §4.1.4, RFC 3597 §4) are decoded, so hickory-proto
+/// compresses them; every other type goes out byte for byte as stored, so nothing is lost in a
+/// decode and re-encode (SVCB parameters keep their order, DNSSEC types need no crypto feature).
+pub fn answer_rdata(rtype: RecordType, wire: &[u8]) -> RData {
+    if is_decoded(rtype)
+        && let Ok(rdata) = decode_rdata(rtype, wire)
+    {
+        return rdata;
+    }
+    raw_rdata(rtype, wire)
+}
+
+/// RDATA of `rtype` sent byte for byte as `wire` (hickory-proto's generic RDATA).
+pub fn raw_rdata(rtype: RecordType, wire: &[u8]) -> RData {
+    RData::Unknown {
+        code: rtype,
+        rdata: if wire.is_empty() {
+            NULL::new()
+        } else {
+            NULL::with(wire.to_vec())
+        },
+    }
+}
+
+/// Whether answers carry `rtype` decoded (see [`answer_rdata`]).
+fn is_decoded(rtype: RecordType) -> bool {
+    matches!(
+        rtype,
+        RecordType::A
+            | RecordType::AAAA
+            | RecordType::NS
+            | RecordType::CNAME
+            | RecordType::SOA
+            | RecordType::PTR
+            | RecordType::MX
+    )
+}
+
+/// Decodes RDATA of `rtype` with hickory-proto; the whole of `wire` must be used.
+pub fn decode_rdata(rtype: RecordType, wire: &[u8]) -> Result<RData, String> {
+    let len = u16::try_from(wire.len()).map_err(|_| "RDATA over 65535 octets".to_string())?;
+    let mut decoder = BinDecoder::new(wire);
+    let rdata = RData::read(&mut decoder, rtype, Restrict::new(len))
+        .map_err(|e| format!("{rtype} RDATA: {e}"))?;
+    if !decoder.is_empty() {
+        return Err(format!("{rtype} RDATA has trailing octets"));
+    }
+    Ok(rdata)
+}
+
+/// Encodes RDATA for storage: wire form with names uncompressed and their case kept.
+pub fn encode_rdata(rdata: &RData) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::with_capacity(32);
+    let mut encoder = BinEncoder::new(&mut buf);
+    encoder.set_name_encoding(NameEncoding::Uncompressed);
+    rdata
+        .emit(&mut encoder)
+        .map_err(|e| format!("{} RDATA cannot be encoded: {e}", rdata.record_type()))?;
+    Ok(buf)
+}
+
+/// A name in wire form (uncompressed, with the root label), case kept.
+pub fn name_wire(name: &Name) -> Vec<u8> {
+    let mut wire = Vec::with_capacity(name.len() + 2);
+    for label in name.iter() {
+        wire.push(label.len() as u8);
+        wire.extend_from_slice(label);
+    }
+    wire.push(0);
+    wire
+}
+
+/// Reads an uncompressed name at the start of `wire`.
+fn read_name(wire: &[u8]) -> Option<Name> {
+    Name::read(&mut BinDecoder::new(wire)).ok()
+}
+
+/// The host name RDATA of `rtype` points at: the whole RDATA of NS, CNAME, PTR, DNAME and
+/// ALIAS; after the preference of MX, KX, AFSDB and RT (RFC 1035 §3.3.9, RFC 2230, RFC 1183);
+/// after priority, weight and port of SRV (RFC 2782).
+pub fn target_name(rtype: RecordType, wire: &[u8]) -> Option<Name> {
+    let skip = match rtype {
+        RecordType::NS | RecordType::CNAME | RecordType::PTR | RecordType::ANAME => 0,
+        RecordType::MX => 2,
+        RecordType::SRV => 6,
+        RecordType::Unknown(39) => 0,           // DNAME (RFC 6672 §2.1)
+        RecordType::Unknown(18 | 21 | 36) => 2, // AFSDB, RT, KX (RFC 2230)
+        _ => return None,
+    };
+    read_name(wire.get(skip..)?)
+}
+
+/// Builds a [`Node`]: RRsets merged by type, in any order.
+#[derive(Clone, Debug)]
+pub struct NodeBuilder {
+    owner: Vec<u8>,
+    sets: Vec<(u16, u32, Vec<Vec<u8>>)>,
+}
+
+/// What [`NodeBuilder::add`] did with a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// A new record of the set.
+    New,
+    /// The same RDATA was already there (RFC 2181 §5: an RRset is a set); dropped.
+    Duplicate,
+    /// Added, but its TTL differed from the set's: the set takes the lower (RFC 2181 §5.2).
+    TtlLowered {
+        /// The set's TTL before.
+        was: u32,
+    },
+    /// Added with a higher TTL than the set's, which keeps its own (RFC 2181 §5.2).
+    TtlIgnored {
+        /// The set's TTL.
+        set: u32,
+    },
+}
+
+impl NodeBuilder {
+    /// A builder for `owner`.
+    pub fn new(owner: &Name) -> Self {
+        NodeBuilder {
+            owner: name_wire(owner),
+            sets: Vec::new(),
+        }
+    }
+
+    /// A builder for an owner already in wire form (uncompressed, with the root label).
+    pub fn from_owner_wire(owner: &[u8]) -> Self {
+        NodeBuilder {
+            owner: owner.to_vec(),
+            sets: Vec::new(),
+        }
+    }
+
+    /// Adds one record of type code `code` with RDATA `wire`.
+    pub fn add(&mut self, code: u16, ttl: u32, wire: Vec<u8>) -> Added {
+        let at = match self.sets.binary_search_by_key(&code, |s| s.0) {
+            Ok(at) => at,
+            Err(at) => {
+                self.sets.insert(at, (code, ttl, vec![wire]));
+                return Added::New;
+            }
+        };
+        let set = &mut self.sets[at];
+        if set.2.contains(&wire) {
+            return Added::Duplicate;
+        }
+        set.2.push(wire);
+        match ttl.cmp(&set.1) {
+            std::cmp::Ordering::Less => {
+                let was = set.1;
+                set.1 = ttl;
+                Added::TtlLowered { was }
+            }
+            std::cmp::Ordering::Greater => Added::TtlIgnored { set: set.1 },
+            std::cmp::Ordering::Equal => Added::New,
+        }
+    }
+
+    /// Sets the ALIAS (replacing any earlier one).
+    pub fn alias(&mut self, alias: &Alias) {
+        self.sets.retain(|s| s.0 != ALIAS_CODE);
+        self.add(ALIAS_CODE, alias.ttl, name_wire(&alias.target));
+    }
+
+    /// Whether the builder holds nothing yet.
+    pub fn is_empty(&self) -> bool {
+        self.sets.is_empty()
+    }
+
+    /// The packed node. Fails when a set has more than 65,535 records or an RDATA is over
+    /// 65,535 octets, which no DNS message could carry.
+    pub fn finish(self) -> Result<Node, String> {
+        let size = 1
+            + self.owner.len()
+            + self
+                .sets
+                .iter()
+                .map(|s| 8 + s.2.iter().map(|r| 2 + r.len()).sum::<usize>())
+                .sum::<usize>();
+        let mut bytes = Vec::with_capacity(size);
+        let owner_len =
+            u8::try_from(self.owner.len()).map_err(|_| "an owner name over 255 octets")?;
+        bytes.push(owner_len);
+        bytes.extend_from_slice(&self.owner);
+        for (code, ttl, rdatas) in &self.sets {
+            let count = u16::try_from(rdatas.len())
+                .map_err(|_| format!("more than 65535 records of type {code}"))?;
+            bytes.extend_from_slice(&code.to_be_bytes());
+            bytes.extend_from_slice(&ttl.to_be_bytes());
+            bytes.extend_from_slice(&count.to_be_bytes());
+            for rdata in rdatas {
+                let len = u16::try_from(rdata.len())
+                    .map_err(|_| format!("RDATA of type {code} over 65535 octets"))?;
+                bytes.extend_from_slice(&len.to_be_bytes());
+                bytes.extend_from_slice(rdata);
+            }
+        }
+        Ok(Node {
+            bytes: bytes.into_boxed_slice(),
+        })
+    }
+}
+
+impl Node {
+    /// An empty node (an empty non-terminal) at an owner in wire form.
+    pub fn empty(owner_wire: &[u8]) -> Node {
+        let mut bytes = Vec::with_capacity(1 + owner_wire.len());
+        bytes.push(owner_wire.len() as u8);
+        bytes.extend_from_slice(owner_wire);
+        Node {
+            bytes: bytes.into_boxed_slice(),
+        }
+    }
+
+    /// Reads a packed node (as [`Node::as_bytes`] gives it) and checks every length in it, and
+    /// that each RDATA decodes as its type (for the types hickory-proto decodes), so a query
+    /// never meets broken data. For stored zones, whose bytes come from outside the process.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Node, String> {
+        let owner_len = usize::from(*bytes.first().ok_or("an empty node")?);
+        let owner = bytes
+            .get(1..1 + owner_len)
+            .ok_or("the owner name runs past the end")?;
+        let name = read_name(owner).ok_or("the owner is not a domain name")?;
+        if name_wire(&name) != owner {
+            return Err("the owner is not an uncompressed domain name".into());
+        }
+        let mut rest = &bytes[1 + owner_len..];
+        let mut last = None;
+        while !rest.is_empty() {
+            let header = rest.get(..8).ok_or("an RRset header runs past the end")?;
+            let code = u16::from_be_bytes([header[0], header[1]]);
+            if last.is_some_and(|l| l >= code) {
+                return Err("RRsets are not in type order".into());
+            }
+            last = Some(code);
+            let count = u16::from_be_bytes([header[6], header[7]]);
+            rest = &rest[8..];
+            for _ in 0..count {
+                let len = rest.get(..2).ok_or("an RDATA length runs past the end")?;
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                let rdata = rest.get(2..2 + len).ok_or("an RDATA runs past the end")?;
+                let rtype = RecordType::from(code);
+                if code == ALIAS_CODE {
+                    read_name(rdata).ok_or("the ALIAS target is not a domain name")?;
+                } else if is_decoded(rtype) {
+                    decode_rdata(rtype, rdata)?;
+                }
+                rest = &rest[2 + len..];
+            }
+        }
+        Ok(Node {
+            bytes: bytes.into(),
+        })
+    }
+
+    /// The packed form.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The owner in wire form (uncompressed, with the root label), as written in the zone.
+    pub fn owner_wire(&self) -> &[u8] {
+        &self.bytes[1..1 + usize::from(self.bytes[0])]
+    }
+
+    /// The owner name, as written in the zone file.
+    pub fn name(&self) -> Name {
+        read_name(self.owner_wire()).unwrap_or_else(Name::root)
+    }
+
+    /// The owner lowercased, without the root label: the node's key (see
+    /// [`super::model::name_key`]).
+    pub fn key(&self) -> Vec<u8> {
+        let owner = self.owner_wire();
+        owner[..owner.len() - 1].to_ascii_lowercase()
+    }
+
+    /// Whether the owner, lowercased and without the root label, is `key` (see
+    /// [`super::model::name_key`]).
+    pub fn has_key(&self, key: &[u8]) -> bool {
+        let owner = self.owner_wire();
+        owner.len() == key.len() + 1 && owner[..key.len()].eq_ignore_ascii_case(key)
+    }
+
+    fn all_sets(&self) -> impl Iterator<Item = RrSetRef<'_>> {
+        let mut rest = &self.bytes[1 + usize::from(self.bytes[0])..];
+        std::iter::from_fn(move || {
+            if rest.len() < 8 {
+                return None;
+            }
+            let code = u16::from_be_bytes([rest[0], rest[1]]);
+            let ttl = u32::from_be_bytes([rest[2], rest[3], rest[4], rest[5]]);
+            let count = u16::from_be_bytes([rest[6], rest[7]]);
+            let body = &rest[8..];
+            let mut at = 0;
+            for _ in 0..count {
+                let len = body
+                    .get(at..at + 2)
+                    .map_or(0, |l| usize::from(u16::from_be_bytes([l[0], l[1]])));
+                at = (at + 2 + len).min(body.len());
+            }
+            rest = &body[at..];
+            Some(RrSetRef {
+                rtype: RecordType::from(code),
+                ttl,
+                count,
+                data: &body[..at],
+            })
+        })
+    }
+
+    /// The RRsets, in type-code order (the ALIAS is not one of them).
+    pub fn rrsets(&self) -> impl Iterator<Item = RrSetRef<'_>> {
+        self.all_sets().filter(|s| u16::from(s.rtype) != ALIAS_CODE)
+    }
+
+    /// The RRset of `rtype`, if present.
+    pub fn rrset(&self, rtype: RecordType) -> Option<RrSetRef<'_>> {
+        if u16::from(rtype) == ALIAS_CODE {
+            return None;
+        }
+        self.all_sets().find(|s| s.rtype == rtype)
+    }
+
+    /// Whether the node has an RRset of `rtype`.
+    pub fn has(&self, rtype: RecordType) -> bool {
+        self.rrset(rtype).is_some()
+    }
+
+    /// The ALIAS at this name, if any.
+    pub fn alias(&self) -> Option<Alias> {
+        let set = self.all_sets().find(|s| u16::from(s.rtype) == ALIAS_CODE)?;
+        let target = read_name(set.rdatas().next()?)?;
+        Some(Alias {
+            target,
+            ttl: set.ttl,
+        })
+    }
+
+    /// Whether this node holds no data: an empty non-terminal.
+    pub fn is_empty_non_terminal(&self) -> bool {
+        self.bytes.len() == 1 + usize::from(self.bytes[0])
+    }
+
+    /// The number of records, the ALIAS included.
+    pub fn record_count(&self) -> usize {
+        self.all_sets().map(|s| s.len()).sum()
+    }
+
+    /// The same node with only the RRsets `keep` accepts (and no ALIAS).
+    pub fn filtered(&self, keep: impl Fn(RecordType) -> bool) -> Node {
+        let mut builder = NodeBuilder::from_owner_wire(self.owner_wire());
+        for set in self.rrsets().filter(|s| keep(s.rtype)) {
+            for rdata in set.rdatas() {
+                builder.add(u16::from(set.rtype), set.ttl, rdata.to_vec());
+            }
+        }
+        builder
+            .finish()
+            .unwrap_or_else(|_| Node::empty(self.owner_wire()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{A, CNAME, MX, TXT};
+
+    fn name(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn wire(rdata: RData) -> Vec<u8> {
+        encode_rdata(&rdata).unwrap()
+    }
+
+    #[test]
+    fn a_node_packs_sets_in_type_order_and_reads_them_back() {
+        let mut b = NodeBuilder::new(&name("WWW.Example.com."));
+        b.add(16, 300, wire(RData::TXT(TXT::new(vec!["hi".into()]))));
+        assert_eq!(
+            b.add(1, 60, wire(RData::A(A::new(192, 0, 2, 1)))),
+            Added::New
+        );
+        assert_eq!(
+            b.add(1, 30, wire(RData::A(A::new(192, 0, 2, 2)))),
+            Added::TtlLowered { was: 60 }
+        );
+        assert_eq!(
+            b.add(1, 90, wire(RData::A(A::new(192, 0, 2, 1)))),
+            Added::Duplicate
+        );
+        b.alias(&Alias {
+            target: name("edge.example.net."),
+            ttl: 600,
+        });
+        let node = b.finish().unwrap();
+        assert_eq!(node.name().to_string(), "WWW.Example.com.");
+        assert!(node.has_key(&super::super::model::name_key(&name("www.example.COM."))));
+        let types: Vec<_> = node.rrsets().map(|s| s.rtype).collect();
+        assert_eq!(types, vec![RecordType::A, RecordType::TXT]);
+        let a = node.rrset(RecordType::A).unwrap();
+        assert_eq!((a.ttl, a.len()), (30, 2));
+        let owner = name("www.example.com.");
+        let records: Vec<String> = a.records(&owner).map(|r| r.to_string()).collect();
+        assert_eq!(
+            records,
+            vec![
+                "www.example.com. 30 IN A 192.0.2.1",
+                "www.example.com. 30 IN A 192.0.2.2"
+            ]
+        );
+        assert_eq!(node.alias().unwrap().target, name("edge.example.net."));
+        assert!(
+            node.rrset(RecordType::ANAME).is_none(),
+            "the ALIAS is never an RRset"
+        );
+        assert_eq!(node.record_count(), 4);
+        assert_eq!(Node::from_bytes(node.as_bytes()).unwrap(), node);
+    }
+
+    #[test]
+    fn names_in_rdata_keep_their_case_and_are_never_compressed() {
+        let mut b = NodeBuilder::new(&name("example.com."));
+        b.add(
+            15,
+            60,
+            wire(RData::MX(MX::new(10, name("Mail.example.com.")))),
+        );
+        b.add(5, 60, wire(RData::CNAME(CNAME(name("example.com.")))));
+        let node = b.finish().unwrap();
+        let mx = node.rrset(RecordType::MX).unwrap();
+        assert_eq!(
+            mx.targets().next().unwrap().to_string(),
+            "Mail.example.com."
+        );
+        assert_eq!(
+            mx.rdatas().next().unwrap(),
+            b"\x00\x0a\x04Mail\x07example\x03com\x00"
+        );
+    }
+
+    #[test]
+    fn broken_packed_nodes_are_refused() {
+        let mut b = NodeBuilder::new(&name("example.com."));
+        b.add(1, 60, vec![192, 0, 2, 1]);
+        let good = b.finish().unwrap().as_bytes().to_vec();
+        let owner_end = 1 + usize::from(good[0]);
+        for cut in 0..good.len() {
+            // Cut right after the owner, it is a valid empty node.
+            assert_eq!(
+                Node::from_bytes(&good[..cut]).is_ok(),
+                cut == owner_end,
+                "cut at {cut}"
+            );
+        }
+        let mut bad_a = good.clone();
+        let last = bad_a.len() - 5;
+        bad_a[last] = 0; // RDATA length 0x0004 -> 0x0000 leaves trailing bytes
+        assert!(Node::from_bytes(&bad_a).is_err());
+        let mut short_a = NodeBuilder::new(&name("example.com."));
+        short_a.add(1, 60, vec![192, 0, 2]);
+        let short = short_a.finish().unwrap();
+        assert!(
+            Node::from_bytes(short.as_bytes()).is_err(),
+            "an A of 3 octets"
+        );
+    }
+
+    #[test]
+    fn other_types_go_out_byte_for_byte() {
+        let svcb = [0, 1, 0, 0, 1, 0, 3, 2, b'h', b'2'];
+        match answer_rdata(RecordType::HTTPS, &svcb) {
+            RData::Unknown { code, rdata } => {
+                assert_eq!(
+                    (code, rdata.anything.as_slice()),
+                    (RecordType::HTTPS, &svcb[..])
+                )
+            }
+            other => panic!("decoded: {other:?}"),
+        }
+    }
+}
