@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A 300,000-record zone served by `flatapex serve`, Knot and NSD in one run:
-#  1. memory (PSS, so NSD's forked processes are not counted twice) after the zone loads, for
-#     all three; for flatapex also the peak while the zone is transferred five times in a row,
-#     and the peak during a SIGHUP reload of an edited copy;
-#  2. UDP latency on flatapex: one query every 10 ms (bench/udp-probe.py), first idle, then
-#     during the five AXFRs (bench/axfr-client.py), then during the reload.
-# flatapex, Knot and NSD run on CPU 0 with one worker; the clients on CPU 1.
+#  1. memory (PSS, so NSD's forked processes are not counted twice) 2 s after the zone loads,
+#     for all three; for flatapex also once it has served queries for 10 s (its allocator has
+#     returned what reading the zone took by then), and its peak RSS while the zone is
+#     transferred five times in a row and during a SIGHUP reload of an edited copy;
+#  2. UDP latency on flatapex: one query every 2 ms (bench/udp-probe.py; enough samples that the
+#     p99 is not a handful of outliers), first idle, then during the five AXFRs
+#     (bench/axfr-client.py), then during the reload.
+# flatapex, Knot and NSD run on CPU 0 with one worker; the clients on CPU 1, the AXFR client at
+# the idle scheduling class (chrt --idle) so that it never delays the probe it shares CPU 1 with.
 # usage: bench/big-zone.sh [RECORDS]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -31,15 +34,10 @@ pss() {
   done
   echo $((kb / 1024))
 }
-# sample_peak PID OUT: writes the highest PSS of PID to OUT until OUT.stop exists.
-sample_peak() {
-  local peak=0 now
-  while [ ! -e "$2.stop" ]; do
-    now=$(pss "$1"); [ "$now" -gt "$peak" ] && peak=$now
-    sleep 0.05
-  done
-  echo "$peak" > "$2"
-}
+# The peak RSS of PID since the last reset_peak, in MiB (the kernel keeps it: VmHWM), so
+# nothing samples the server while it is measured.
+reset_peak() { echo 5 > "/proc/$1/clear_refs"; }
+peak_rss() { awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$1/status"; }
 wait_soa() {  # port
   for _ in $(seq 600); do
     dig +time=1 +tries=1 +short -p "$1" @127.0.0.1 "$origin" SOA 2>/dev/null | grep -q . && return 0
@@ -69,25 +67,27 @@ sleep 2
 flatapex_loaded=$(pss "$flatapex")
 echo "flatapex: loaded in ${load_s}s, ${flatapex_loaded} MiB"
 
-echo "probing idle UDP latency for 20 s"
-taskset -c 1 python3 bench/udp-probe.py 127.0.0.1 "$fp" "host7.$origin" 20 "$work/none" > "$work/idle.txt"
+echo "probing idle UDP latency for 10 s"
+taskset -c 1 python3 bench/udp-probe.py 127.0.0.1 "$fp" "host7.$origin" 10 "$work/none" 2 > "$work/idle.txt"
 read -r idle_p50 idle_p99 idle_max idle_slow idle_n < <(percentiles "$work/idle.txt")
+flatapex_serving=$(pss "$flatapex")
 
 echo "five AXFRs in a row while probing"
-sample_peak "$flatapex" "$work/xfr-peak" & sampler=$!
-taskset -c 1 python3 bench/udp-probe.py 127.0.0.1 "$fp" "host7.$origin" 600 "$work/xfr.stop" > "$work/xfr.txt" &
+reset_peak "$flatapex"
+taskset -c 1 python3 bench/udp-probe.py 127.0.0.1 "$fp" "host7.$origin" 600 "$work/xfr.stop" 2 > "$work/xfr.txt" &
 probe=$!
 for i in 1 2 3 4 5; do
   printf '    AXFR %s: records messages bytes seconds = %s\n' "$i" \
-    "$(taskset -c 1 python3 bench/axfr-client.py 127.0.0.1 "$fp" "$origin")"
+    "$(taskset -c 1 chrt --idle 0 python3 bench/axfr-client.py 127.0.0.1 "$fp" "$origin")"
 done
-touch "$work/xfr.stop" "$work/xfr-peak.stop"; wait "$probe" "$sampler"
+touch "$work/xfr.stop"; wait "$probe"
+peak_rss "$flatapex" > "$work/xfr-peak"
 read -r xfr_p50 xfr_p99 xfr_max xfr_slow xfr_n < <(percentiles "$work/xfr.txt")
 
 echo "reload (SIGHUP) of an edited copy while probing"
 sed -i 's/2026112601/2026112602/' "$work/zones/$origin.zone"
-sample_peak "$flatapex" "$work/reload-peak" & sampler=$!
-taskset -c 1 python3 bench/udp-probe.py 127.0.0.1 "$fp" "host7.$origin" 600 "$work/reload.stop" > "$work/reload.txt" &
+reset_peak "$flatapex"
+taskset -c 1 python3 bench/udp-probe.py 127.0.0.1 "$fp" "host7.$origin" 600 "$work/reload.stop" 2 > "$work/reload.txt" &
 probe=$!
 sleep 1
 kill -HUP "$flatapex"
@@ -96,7 +96,8 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 sleep 2
-touch "$work/reload.stop" "$work/reload-peak.stop"; wait "$probe" "$sampler"
+touch "$work/reload.stop"; wait "$probe"
+peak_rss "$flatapex" > "$work/reload-peak"
 read -r rl_p50 rl_p99 rl_max rl_slow rl_n < <(percentiles "$work/reload.txt")
 kill "$flatapex"; wait "$flatapex" 2>/dev/null || true
 
@@ -150,10 +151,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "| flatapex, loaded | $flatapex_loaded | 1.00 |"
   echo "| Knot, loaded | $knot_loaded | $(ratio "$flatapex_loaded" "$knot_loaded") |"
   echo "| NSD, loaded | $nsd_loaded | $(ratio "$flatapex_loaded" "$nsd_loaded") |"
-  echo "| flatapex, peak during 5 AXFRs | $(cat "$work/xfr-peak") | |"
-  echo "| flatapex, peak during a reload | $(cat "$work/reload-peak") | |"
+  echo "| flatapex, serving (after 10 s of queries) | $flatapex_serving | $(ratio "$flatapex_serving" "$knot_loaded") × Knot |"
+  echo "| flatapex, peak RSS during 5 AXFRs | $(cat "$work/xfr-peak") | |"
+  echo "| flatapex, peak RSS during a reload | $(cat "$work/reload-peak") | |"
   echo
-  echo "| flatapex UDP latency (ms), one query per 10 ms | p50 | p99 | max | over 100 ms | queries |"
+  echo "| flatapex UDP latency (ms), one query per 2 ms | p50 | p99 | max | over 100 ms | queries |"
   echo "|---|---:|---:|---:|---:|---:|"
   echo "| idle | $idle_p50 | $idle_p99 | $idle_max | $idle_slow | $idle_n |"
   echo "| during 5 AXFRs | $xfr_p50 | $xfr_p99 | $xfr_max | $xfr_slow | $xfr_n |"

@@ -1,5 +1,7 @@
 //! The test suite's fake upstream DoH server, standalone, for the `wrangler dev` fault tests
 //! (`scripts/e2e-edge`): `cargo run --example fake_upstream -- PORT`. Native only.
+// Tests and tools are shells: they may read clocks, files and the environment.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/fake_upstream/mod.rs"]

@@ -1,7 +1,8 @@
 //! The result of a lookup, kept apart from the wire format (as NLnet Labs `domain` keeps its
 //! `Answer`): the response code, the three sections as records, and what is still to be done.
 
-use hickory_proto::op::ResponseCode;
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::{Name, Record, RecordType};
 
 /// An Extended DNS Error (RFC 8914 §4) to attach to a response.
@@ -33,6 +34,38 @@ impl Ede {
             code,
             text: text.into(),
         }
+    }
+
+    /// The EDNS option code of an EDE (RFC 8914 §2).
+    pub const OPTION_CODE: u16 = 15;
+
+    /// The EDNS option: INFO-CODE, then the UTF-8 EXTRA-TEXT (RFC 8914 §2).
+    pub fn to_option(&self) -> EdnsOption {
+        let mut data = self.code.to_be_bytes().to_vec();
+        data.extend_from_slice(self.text.as_bytes());
+        EdnsOption::Unknown(u16::from(EdnsCode::Unknown(Self::OPTION_CODE)), data)
+    }
+
+    /// The EDE an EDNS option carries, if it is one.
+    pub fn from_option(option: &EdnsOption) -> Option<Ede> {
+        match option {
+            EdnsOption::Unknown(Self::OPTION_CODE, data) if data.len() >= 2 => Some(Ede {
+                code: u16::from_be_bytes([data[0], data[1]]),
+                text: String::from_utf8_lossy(&data[2..]).into_owned(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The first EDE of a message, if any.
+    pub fn of_message(message: &Message) -> Option<Ede> {
+        message
+            .edns
+            .as_ref()?
+            .options()
+            .options
+            .iter()
+            .find_map(|(_, option)| Ede::from_option(option))
     }
 }
 

@@ -1,6 +1,9 @@
 //! The store battery compiled to wasm32 and run under node by wasm-bindgen-test: the same core,
-//! the same cases, over the memory store and the KV store (whole and sharded).
+//! the same cases, over the memory store and the KV store (whole and sharded), one named test
+//! per case and store.
 #![cfg(target_arch = "wasm32")]
+// Tests and tools are shells: they may read clocks, files and the environment.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod battery;
 
@@ -8,24 +11,49 @@ use flatapex::kv::{KvSettings, KvZones};
 use flatapex::store::{MemoryStore, ZoneSet};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn zones() -> ZoneSet {
-    battery::zones().into_iter().collect()
+fn memory_store() -> MemoryStore {
+    MemoryStore::new(battery::zones().into_iter().collect::<ZoneSet>())
 }
 
-#[wasm_bindgen_test]
-async fn memory_store_in_wasm() {
-    battery::run_store("wasm memory", MemoryStore::new(zones())).await;
-}
-
-#[wasm_bindgen_test]
-async fn kv_store_in_wasm() {
-    for shard_bytes in [flatapex::kv::DEFAULT_SHARD_BYTES, 100] {
-        let (kv, _) = battery::published_kv(shard_bytes);
-        let cache = KvZones::new(KvSettings::default());
-        battery::run_store(
-            &format!("wasm kv shard_bytes={shard_bytes}"),
-            cache.with(&kv, 0),
-        )
-        .await;
+mod memory {
+    use super::*;
+    macro_rules! case {
+        ($name:ident) => {
+            #[wasm_bindgen_test]
+            async fn $name() {
+                battery::run_case(memory_store(), battery::cases::$name()).await;
+            }
+        };
     }
+    battery::cases::for_each_case!(case);
+}
+
+mod kv_whole {
+    use super::*;
+    macro_rules! case {
+        ($name:ident) => {
+            #[wasm_bindgen_test]
+            async fn $name() {
+                let (kv, _) = battery::published_kv(flatapex::kv::DEFAULT_SHARD_BYTES);
+                let zones = KvZones::new(KvSettings::default());
+                battery::run_case(zones.with(&kv, 0), battery::cases::$name()).await;
+            }
+        };
+    }
+    battery::cases::for_each_case!(case);
+}
+
+mod kv_sharded {
+    use super::*;
+    macro_rules! case {
+        ($name:ident) => {
+            #[wasm_bindgen_test]
+            async fn $name() {
+                let (kv, _) = battery::published_kv(100);
+                let zones = KvZones::new(KvSettings::default());
+                battery::run_case(zones.with(&kv, 0), battery::cases::$name()).await;
+            }
+        };
+    }
+    battery::cases::for_each_case!(case);
 }

@@ -4,10 +4,10 @@
 use std::str::FromStr;
 
 use hickory_proto::op::{Edns, Message, Query};
-use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{Name, Record, RecordType};
 use serde::Serialize;
 
+use crate::answer::Ede;
 use crate::zone::text::rdata_text;
 
 /// A JSON API query.
@@ -125,16 +125,7 @@ pub fn json_body(response: &[u8]) -> Vec<u8> {
         return b"{\"Status\":2,\"Comment\":\"unreadable response\"}".to_vec();
     };
     let m = &message.metadata;
-    let comment = message.edns.as_ref().and_then(|edns| {
-        edns.options().options.iter().find_map(|(_, o)| match o {
-            EdnsOption::Unknown(15, d) if d.len() >= 2 => Some(format!(
-                "EDE {}: {}",
-                u16::from_be_bytes([d[0], d[1]]),
-                String::from_utf8_lossy(&d[2..])
-            )),
-            _ => None,
-        })
-    });
+    let comment = Ede::of_message(&message).map(|ede| format!("EDE {}: {}", ede.code, ede.text));
     let body = JsonMessage {
         Status: u16::from(m.response_code),
         TC: m.truncation,

@@ -142,16 +142,9 @@ fn response_edns(info: Option<&EdnsInfo>, ede: Option<&Ede>) -> Edns {
         }
     }
     if let Some(ede) = ede {
-        edns.options_mut().insert(ede_option(ede));
+        edns.options_mut().insert(ede.to_option());
     }
     edns
-}
-
-/// RFC 8914 §2: INFO-CODE then UTF-8 EXTRA-TEXT, as option 15.
-pub fn ede_option(ede: &Ede) -> EdnsOption {
-    let mut data = ede.code.to_be_bytes().to_vec();
-    data.extend_from_slice(ede.text.as_bytes());
-    EdnsOption::Unknown(u16::from(EdnsCode::Unknown(15)), data)
 }
 
 /// Adds a Padding option (RFC 7830) so the message length is a multiple of 468 (RFC 8467).

@@ -32,18 +32,7 @@ fn rejection(bytes: &[u8]) -> Message {
 }
 
 fn ede(msg: &Message) -> Option<(u16, String)> {
-    msg.edns
-        .as_ref()?
-        .options()
-        .options
-        .iter()
-        .find_map(|(_, o)| match o {
-            EdnsOption::Unknown(15, d) => Some((
-                u16::from_be_bytes([d[0], d[1]]),
-                String::from_utf8_lossy(&d[2..]).into(),
-            )),
-            _ => None,
-        })
+    Ede::of_message(msg).map(|e| (e.code, e.text))
 }
 
 #[test]

@@ -56,35 +56,94 @@ pub fn zone_records<'a>(
         .chain(std::iter::once(soa))
 }
 
-/// The largest message a transfer sends, before any TSIG.
-const MESSAGE_BUDGET: usize = 16 * 1024;
+/// An upper bound of a record's size in a message (names uncompressed), without encoding it.
+fn wire_len(record: &Record) -> usize {
+    let name = |n: &hickory_proto::rr::Name| n.len() + 2;
+    let rdata = match &record.data {
+        RData::A(_) => 4,
+        RData::AAAA(_) => 16,
+        RData::NS(n) => name(&n.0),
+        RData::CNAME(n) => name(&n.0),
+        RData::PTR(n) => name(&n.0),
+        RData::MX(mx) => 2 + name(&mx.exchange),
+        RData::SOA(soa) => name(&soa.mname) + name(&soa.rname) + 20,
+        RData::Unknown { rdata, .. } => rdata.anything.len(),
+        other => other.to_bytes().map_or(512, |b| b.len()),
+    };
+    name(&record.name) + 10 + rdata
+}
 
-/// The response messages of a transfer answering `question` with ID `id` (echoed, AA set),
-/// built one at a time as the iterator is read.
+/// The largest message a transfer sends, before any TSIG.
+const MESSAGE_BUDGET: usize = 8 * 1024;
+
+/// Packs the records of a transfer into response messages (ID echoed, the question, AA set),
+/// each closed once the next record would take it over [`MESSAGE_BUDGET`].
+pub struct TransferFramer {
+    id: u16,
+    question: Query,
+    message: Message,
+    size: usize,
+}
+
+impl TransferFramer {
+    /// A framer for the response to `question` with ID `id`.
+    pub fn new(id: u16, question: Query) -> Self {
+        let message = TransferFramer::empty(id, &question);
+        TransferFramer {
+            id,
+            question,
+            message,
+            size: 0,
+        }
+    }
+
+    fn empty(id: u16, question: &Query) -> Message {
+        let mut message = Message::response(id, OpCode::Query);
+        message.metadata.authoritative = true;
+        message.add_query(question.clone());
+        message
+    }
+
+    /// Adds `record`; returns the message it closed, if it did not fit in the current one.
+    pub fn push(&mut self, record: Record) -> Option<Vec<u8>> {
+        let len = wire_len(&record);
+        let closed = if self.size + len > MESSAGE_BUDGET && !self.message.answers.is_empty() {
+            let full = std::mem::replace(
+                &mut self.message,
+                TransferFramer::empty(self.id, &self.question),
+            );
+            self.size = 0;
+            Some(full.to_vec().unwrap_or_default())
+        } else {
+            None
+        };
+        self.size += len;
+        self.message.answers.push(record);
+        closed
+    }
+
+    /// The last message.
+    pub fn finish(self) -> Vec<u8> {
+        self.message.to_vec().unwrap_or_default()
+    }
+}
+
+/// The response messages of a transfer answering `question` with ID `id`, built one at a time
+/// as the iterator is read.
 pub fn transfer_messages(
     id: u16,
     question: Query,
     records: impl Iterator<Item = Record>,
 ) -> impl Iterator<Item = Vec<u8>> {
-    let mut records = records.peekable();
-    let mut done = false;
+    let mut framer = Some(TransferFramer::new(id, question));
+    let mut records = records.fuse();
     std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let mut message = Message::response(id, OpCode::Query);
-        message.metadata.authoritative = true;
-        message.add_query(question.clone());
-        let mut size = 0;
-        while let Some(record) = records.peek() {
-            let len = record.to_bytes().map_or(512, |b| b.len());
-            if size + len > MESSAGE_BUDGET && !message.answers.is_empty() {
-                break;
+        let current = framer.as_mut()?;
+        for record in records.by_ref() {
+            if let Some(message) = current.push(record) {
+                return Some(message);
             }
-            size += len;
-            message.answers.extend(records.next());
         }
-        done = records.peek().is_none();
-        Some(message.to_vec().unwrap_or_default())
+        framer.take().map(TransferFramer::finish)
     })
 }

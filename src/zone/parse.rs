@@ -12,60 +12,188 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_proto::serialize::txt::parse_ttl;
 
 use super::entries::{Entries, Entry, Token};
+use super::node::{encode_rdata, name_wire};
 use super::problem::Problem;
 use super::rdata::parse_rdata;
 
 /// `$INCLUDE` nesting deeper than this is refused (it is almost surely a loop).
 const MAX_INCLUDE_DEPTH: usize = 8;
 
-/// The data of one record line: ordinary RDATA, or an ALIAS target.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Data {
-    /// An ordinary resource record, parsed by hickory-proto.
-    Rr(RData),
-    /// `ALIAS`/`ANAME`: flatten this target's A/AAAA at the owner.
-    Alias(Name),
+/// The records of a master file, read into the compact form the zone model is built from:
+/// owners and RDATA in wire form in one shared buffer, and a small fixed-size entry per record,
+/// so reading a large zone holds a few dozen bytes per record and no allocation of its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceRecords {
+    bytes: Vec<u8>,
+    entries: Vec<Packed>,
+    files: Vec<Arc<str>>,
 }
 
-impl Data {
-    /// The record type; ALIAS reports hickory's `ANAME` code, which is never served.
-    pub fn record_type(&self) -> RecordType {
-        match self {
-            Data::Rr(rdata) => rdata.record_type(),
-            Data::Alias(_) => RecordType::ANAME,
+/// One record's fixed-size part: where its bytes are in the shared buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Packed {
+    line: u32,
+    ttl: u32,
+    rtype: RecordType,
+    file: u16,
+    owner_len: u8,
+    owner: u32,
+    rdata: u32,
+    rdata_len: u16,
+}
+
+/// One record as read from a file, with where it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceRecord<'a> {
+    /// The file it was read from.
+    pub file: &'a str,
+    /// The 1-based line its entry starts on.
+    pub line: usize,
+    /// The owner name in wire form (uncompressed, with the root label), case kept.
+    pub owner: &'a [u8],
+    /// The TTL after `$TTL` and RFC 1035 defaulting.
+    pub ttl: u32,
+    /// The record type; an ALIAS is [`RecordType::ANAME`], which is never served.
+    pub rtype: RecordType,
+    /// The RDATA in wire form (names uncompressed, case kept); for an ALIAS, the target name.
+    pub rdata: &'a [u8],
+}
+
+impl SourceRecords {
+    /// Room for about `records` records of `bytes` bytes of names and RDATA.
+    fn with_capacity(records: usize, bytes: usize) -> Self {
+        SourceRecords {
+            bytes: Vec::with_capacity(bytes),
+            entries: Vec::with_capacity(records),
+            files: Vec::new(),
+        }
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Record `i`.
+    pub fn get(&self, i: usize) -> SourceRecord<'_> {
+        let e = &self.entries[i];
+        let at = |start: u32, len: usize| &self.bytes[start as usize..start as usize + len];
+        SourceRecord {
+            file: &self.files[usize::from(e.file)],
+            line: e.line as usize,
+            owner: at(e.owner, usize::from(e.owner_len)),
+            ttl: e.ttl,
+            rtype: e.rtype,
+            rdata: at(e.rdata, usize::from(e.rdata_len)),
+        }
+    }
+
+    /// Every record, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = SourceRecord<'_>> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The index of `file` in the file table, added if new.
+    fn file_index(&mut self, file: &Arc<str>) -> Result<u16, String> {
+        if let Some(i) = self.files.iter().position(|f| Arc::ptr_eq(f, file)) {
+            return Ok(i as u16);
+        }
+        let i = u16::try_from(self.files.len()).map_err(|_| "more than 65535 included files")?;
+        self.files.push(file.clone());
+        Ok(i)
+    }
+
+    /// Appends a record. Records of one owner written one after another share its bytes.
+    fn push(
+        &mut self,
+        file: &Arc<str>,
+        line: usize,
+        owner: &[u8],
+        ttl: u32,
+        rtype: RecordType,
+        rdata: &[u8],
+    ) -> Result<(), String> {
+        let file = self.file_index(file)?;
+        let owner_len = u8::try_from(owner.len()).map_err(|_| "an owner over 255 octets")?;
+        let rdata_len =
+            u16::try_from(rdata.len()).map_err(|_| "RDATA over 65535 octets".to_string())?;
+        let owner_at = match self.entries.last() {
+            Some(last) if self.get(self.len() - 1).owner == owner => last.owner,
+            _ => {
+                let at = self.bytes.len();
+                self.bytes.extend_from_slice(owner);
+                at as u32
+            }
+        };
+        let rdata_at = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(rdata);
+        u32::try_from(self.bytes.len()).map_err(|_| "a zone over 4 GiB")?;
+        self.entries.push(Packed {
+            line: line as u32,
+            ttl,
+            rtype,
+            file,
+            owner_len,
+            owner: owner_at,
+            rdata: rdata_at,
+            rdata_len,
+        });
+        Ok(())
+    }
+}
+
+impl SourceRecord<'_> {
+    /// Whether this is an ALIAS (or ANAME) record.
+    pub fn is_alias(&self) -> bool {
+        self.rtype == RecordType::ANAME
+    }
+
+    /// The owner as a name.
+    pub fn owner_name(&self) -> Name {
+        wire_name(self.owner)
+    }
+
+    /// The type as written in problems: ALIAS, or the record type.
+    pub fn type_text(&self) -> String {
+        if self.is_alias() {
+            "ALIAS".into()
+        } else {
+            self.rtype.to_string()
         }
     }
 }
 
-/// One record as read from a file, with where it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceRecord {
-    /// The file it was read from.
-    pub file: Arc<str>,
-    /// The 1-based line its entry starts on.
-    pub line: usize,
-    /// The owner name, absolute, with the case it was written in.
-    pub owner: Name,
-    /// The TTL after `$TTL` and RFC 1035 defaulting.
-    pub ttl: u32,
-    /// The record data.
-    pub data: Data,
+/// The name an uncompressed wire name spells (the root if it is not one).
+pub fn wire_name(wire: &[u8]) -> Name {
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+    Name::read(&mut BinDecoder::new(wire)).unwrap_or_else(|_| Name::root())
 }
 
-/// Resolves `$INCLUDE` paths. The pure core has none; the native shell reads files.
+/// Why an `$INCLUDE` could not be followed, in words for the problem line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct IncludeError(pub String);
+
+/// Resolves `$INCLUDE` paths (the port the zone reader reads included files through). The pure
+/// core has none; the native shell reads files.
 pub trait Includes {
     /// Returns the display name and text of `path`, included from `from`.
-    fn include(&self, from: &str, path: &str) -> Result<(String, String), String>;
+    fn include(&self, from: &str, path: &str) -> Result<(String, String), IncludeError>;
 }
 
 /// For sources where `$INCLUDE` cannot be followed (KV values, strings).
 pub struct NoIncludes;
 
 impl Includes for NoIncludes {
-    fn include(&self, _: &str, path: &str) -> Result<(String, String), String> {
-        Err(format!(
+    fn include(&self, _: &str, path: &str) -> Result<(String, String), IncludeError> {
+        Err(IncludeError(format!(
             "$INCLUDE {path} cannot be followed here; inline the file"
-        ))
+        )))
     }
 }
 
@@ -75,10 +203,15 @@ pub fn parse_master_file(
     text: &str,
     origin: &Name,
     includes: &dyn Includes,
-) -> (Vec<SourceRecord>, Vec<Problem>) {
+) -> (SourceRecords, Vec<Problem>) {
     let mut reader = Reader {
         includes,
-        records: Vec::new(),
+        // About one record per line, and fewer bytes in wire form than in text: a large zone is
+        // read without the buffers growing.
+        records: SourceRecords::with_capacity(
+            text.bytes().filter(|&b| b == b'\n').count(),
+            text.len() / 2,
+        ),
         problems: Vec::new(),
         state: State {
             origin: origin.clone(),
@@ -94,7 +227,7 @@ pub fn parse_master_file(
 
 struct State {
     origin: Name,
-    owner: Option<Name>,
+    owner: Option<Vec<u8>>,
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
     soa_minimum: Option<u32>,
@@ -102,7 +235,7 @@ struct State {
 
 struct Reader<'i> {
     includes: &'i dyn Includes,
-    records: Vec<SourceRecord>,
+    records: SourceRecords,
     problems: Vec<Problem>,
     state: State,
 }
@@ -135,38 +268,35 @@ impl Reader<'_> {
         }
         let mut fields = entry.tokens.iter().copied();
         if !entry.leading_blank {
-            let owner = fields
-                .next()
-                .map(|t| self.name(t))
-                .transpose()
-                .map_err(fail)?;
-            self.state.owner = owner;
+            let owner = match fields.next() {
+                Some(token) => name_wire(&self.name(token).map_err(fail)?),
+                None => return Err(fail("the first record has no owner name".into())),
+            };
+            self.state.owner = Some(owner);
         }
-        let owner = self
-            .state
-            .owner
-            .clone()
-            .ok_or_else(|| fail("the first record has no owner name".into()))?;
+        if self.state.owner.is_none() {
+            return Err(fail("the first record has no owner name".into()));
+        }
         let rest: Vec<Token<'_>> = fields.collect();
         let (ttl, rtype, rdata) = self.ttl_class_type(&rest).map_err(fail)?;
-        let data = match rtype {
-            TypeField::Alias => Data::Alias(self.alias_target(rdata).map_err(fail)?),
+        let (rtype, rdata) = match rtype {
+            TypeField::Alias => (
+                RecordType::ANAME,
+                name_wire(&self.alias_target(rdata).map_err(fail)?),
+            ),
             TypeField::Rr(rtype) => {
-                Data::Rr(parse_rdata(rtype, rdata, &self.state.origin).map_err(fail)?)
+                let rdata = parse_rdata(rtype, rdata, &self.state.origin).map_err(fail)?;
+                if let RData::SOA(soa) = &rdata {
+                    self.state.soa_minimum = Some(soa.minimum);
+                }
+                (rtype, encode_rdata(&rdata).map_err(fail)?)
             }
         };
-        if let Data::Rr(RData::SOA(soa)) = &data {
-            self.state.soa_minimum = Some(soa.minimum);
-        }
         let ttl = self.ttl(ttl, file, line).map_err(fail)?;
-        self.records.push(SourceRecord {
-            file: file.clone(),
-            line,
-            owner,
-            ttl,
-            data,
-        });
-        Ok(())
+        let owner = self.state.owner.as_deref().unwrap_or(&[0]);
+        self.records
+            .push(file, line, owner, ttl, rtype, &rdata)
+            .map_err(fail)
     }
 
     fn directive(
@@ -202,7 +332,10 @@ impl Reader<'_> {
                         "$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep"
                     ));
                 }
-                let (name, text) = self.includes.include(file, path)?;
+                let (name, text) = self
+                    .includes
+                    .include(file, path)
+                    .map_err(|e| e.to_string())?;
                 // RFC 1035 §5.1: an include never changes the origin of the including file.
                 let saved = self.state.origin.clone();
                 if let Some(origin) = origin {
@@ -319,6 +452,11 @@ fn type_field(upper: &str) -> Result<TypeField, String> {
     if let Some(code) = upper.strip_prefix("TYPE")
         && let Ok(code) = code.parse::<u16>()
     {
+        if RecordType::from(code) == RecordType::ANAME {
+            return Err(format!(
+                "TYPE{code} is how flatapex keeps ALIAS; write ALIAS"
+            ));
+        }
         return Ok(TypeField::Rr(RecordType::from(code)));
     }
     match RecordType::from_str(upper) {

@@ -7,15 +7,43 @@
 //! - nothing outside the zone; nothing below a delegation but the glue an NS names
 //!   (RFC 1034 §4.2.1); DS only at delegations (RFC 4035 §2.4);
 //! - one TTL per RRset (RFC 2181 §5.2), duplicates dropped with a warning.
+//!
+//! Records are grouped by owner through a sorted list of indices, so a large zone is checked
+//! and built without a second copy of its records.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RecordType};
 
-use super::model::{Zone, label_starts, name_key};
-use super::node::{Added, Alias, Node, NodeBuilder, encode_rdata};
-use super::parse::{Data, SourceRecord};
+use super::model::{Zone, label_starts};
+use super::node::{ALIAS_CODE, Added, Node, NodeBuilder, target_name};
+use super::parse::{SourceRecord, SourceRecords, wire_name};
 use super::problem::Problem;
+
+/// The lowercased labels of a wire name without the root label (see
+/// [`super::model::name_key`]).
+fn key_of(wire: &[u8]) -> Vec<u8> {
+    wire[..wire.len().saturating_sub(1)].to_ascii_lowercase()
+}
+
+/// Compares two wire owners as their keys would compare.
+fn cmp_owner(a: &[u8], b: &[u8]) -> Ordering {
+    let (a, b) = (
+        &a[..a.len().saturating_sub(1)],
+        &b[..b.len().saturating_sub(1)],
+    );
+    a.iter()
+        .map(u8::to_ascii_lowercase)
+        .cmp(b.iter().map(u8::to_ascii_lowercase))
+}
+
+/// Whether `key` is `apex_key` or below it (on a label boundary).
+fn at_or_below(key: &[u8], apex_key: &[u8]) -> bool {
+    key.ends_with(apex_key)
+        && (key.len() == apex_key.len()
+            || label_starts(key).contains(&(key.len() - apex_key.len())))
+}
 
 /// Checks `records` and builds the zone; on any error returns every problem found.
 ///
@@ -23,14 +51,14 @@ use super::problem::Problem;
 /// owner of the SOA record.
 pub fn build_zone(
     file: &str,
-    records: Vec<SourceRecord>,
+    records: SourceRecords,
     expected_apex: Option<&Name>,
     mut problems: Vec<Problem>,
 ) -> Result<(Zone, Vec<Problem>), Vec<Problem>> {
     let err = |line: Option<usize>, message: String| Problem::error(file, line, message);
-    let soas: Vec<&SourceRecord> = records
+    let soas: Vec<SourceRecord<'_>> = records
         .iter()
-        .filter(|r| r.data.record_type() == RecordType::SOA)
+        .filter(|r| r.rtype == RecordType::SOA)
         .collect();
     let apex = match (soas.first(), expected_apex) {
         (None, _) => {
@@ -40,17 +68,21 @@ pub fn build_zone(
             ));
             return Err(problems);
         }
-        (Some(soa), Some(apex)) if !soa.owner.eq_ignore_root(apex) => {
+        (Some(soa), Some(apex)) if !soa.owner_name().eq_ignore_root(apex) => {
             problems.push(err(
                 Some(soa.line),
-                format!("the SOA is at {}, not at the zone apex {apex}", soa.owner),
+                format!(
+                    "the SOA is at {}, not at the zone apex {apex}",
+                    soa.owner_name()
+                ),
             ));
             return Err(problems);
         }
-        (Some(soa), _) => soa.owner.clone(),
+        (Some(soa), _) => soa.owner_name(),
     };
     for extra in soas.iter().skip(1) {
-        problems.push(err(
+        problems.push(Problem::error(
+            extra.file,
             Some(extra.line),
             format!(
                 "a second SOA record (the first is on line {})",
@@ -58,61 +90,68 @@ pub fn build_zone(
             ),
         ));
     }
-    let apex_key = name_key(&apex);
+    let apex_key = super::model::name_key(&apex);
 
-    // Group by owner, in file order, dropping what lies outside the zone.
-    let mut owners: BTreeMap<Vec<u8>, Vec<&SourceRecord>> = BTreeMap::new();
-    for r in &records {
-        if !apex.zone_of(&r.owner) {
-            problems.push(err(
+    // Every record inside the zone, by owner (file order within an owner).
+    let mut order: Vec<u32> = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        if at_or_below(&key_of(r.owner), &apex_key) {
+            order.push(i as u32);
+        } else {
+            problems.push(Problem::error(
+                r.file,
                 Some(r.line),
-                format!("{} is outside the zone {apex} (out-of-zone data)", r.owner),
+                format!(
+                    "{} is outside the zone {apex} (out-of-zone data)",
+                    r.owner_name()
+                ),
             ));
-            continue;
         }
-        owners.entry(name_key(&r.owner)).or_default().push(r);
     }
+    let owner = |i: u32| records.get(i as usize).owner;
+    order.sort_by(|&a, &b| cmp_owner(owner(a), owner(b)));
+    let groups: Vec<&[u32]> = order
+        .chunk_by(|&a, &b| cmp_owner(owner(a), owner(b)) == Ordering::Equal)
+        .collect();
+    let group_of = |key: &[u8]| -> Option<&[u32]> {
+        let at = groups
+            .binary_search_by(|g| key_of(owner(g[0])).as_slice().cmp(key))
+            .ok()?;
+        Some(groups[at])
+    };
     let has =
-        |group: &[&SourceRecord], t: RecordType| group.iter().any(|r| r.data.record_type() == t);
-    let apex_group = owners.get(&apex_key).map(Vec::as_slice).unwrap_or_default();
-    if !has(apex_group, RecordType::NS) {
+        |group: &[u32], t: RecordType| group.iter().any(|&i| records.get(i as usize).rtype == t);
+    if !group_of(&apex_key).is_some_and(|g| has(g, RecordType::NS)) {
         problems.push(err(None, format!("no NS records at the apex {apex}")));
     }
 
     // Zone cuts: every NS below the apex. Names an NS points at may hold glue.
-    let cuts: HashMap<&[u8], &Name> = owners
+    let cuts: HashSet<Vec<u8>> = groups
         .iter()
-        .filter(|(k, g)| k.len() > apex_key.len() && has(g, RecordType::NS))
-        .map(|(k, g)| (k.as_slice(), &g[0].owner))
+        .map(|g| key_of(owner(g[0])))
+        .filter(|k| k.len() > apex_key.len())
+        .filter(|k| group_of(k).is_some_and(|g| has(g, RecordType::NS)))
         .collect();
     let ns_targets: HashSet<Vec<u8>> = records
         .iter()
-        .filter_map(|r| match &r.data {
-            Data::Rr(RData::NS(ns)) => Some(name_key(&ns.0)),
-            _ => None,
-        })
+        .filter(|r| r.rtype == RecordType::NS)
+        .filter_map(|r| target_name(RecordType::NS, r.rdata))
+        .map(|n| super::model::name_key(&n))
         .collect();
 
-    let mut nodes = Vec::with_capacity(owners.len());
-    for (key, group) in &owners {
-        let cut_above = label_starts(key)
-            .into_iter()
-            .skip(1)
-            .map(|s| &key[s..])
-            .take_while(|k| k.len() > apex_key.len())
-            .find_map(|k| cuts.get(k).copied());
-        check_owner(
-            file,
-            group,
-            &cuts,
-            cut_above,
-            &ns_targets,
-            key,
-            &mut problems,
-        );
-        nodes.extend(build_node(file, group, &mut problems));
+    let context = Context {
+        records: &records,
+        cuts: &cuts,
+        ns_targets: &ns_targets,
+        apex_key: &apex_key,
+    };
+    let mut nodes = Vec::with_capacity(groups.len());
+    for group in &groups {
+        context.check_owner(group, &mut problems);
+        nodes.extend(context.build_node(group, &mut problems));
     }
-    check_ns_targets(file, &apex, &records, &owners, &mut problems);
+    check_ns_targets(&apex, &records, &group_of, &mut problems);
+    drop(records);
 
     if problems.iter().any(Problem::is_error) {
         return Err(problems);
@@ -123,189 +162,188 @@ pub fn build_zone(
     }
 }
 
-/// The per-owner rules: CNAME exclusivity, ALIAS rules, delegation and glue rules.
-fn check_owner(
-    file: &str,
-    group: &[&SourceRecord],
-    cuts: &HashMap<&[u8], &Name>,
-    cut_above: Option<&Name>,
-    ns_targets: &HashSet<Vec<u8>>,
-    key: &[u8],
-    problems: &mut Vec<Problem>,
-) {
-    let err = |r: &SourceRecord, message: String| Problem::error(file, Some(r.line), message);
-    let of_type = |t: RecordType| group.iter().filter(move |r| r.data.record_type() == t);
-    let owner = &group[0].owner;
+/// What the per-owner checks need to know about the whole zone.
+struct Context<'a> {
+    records: &'a SourceRecords,
+    cuts: &'a HashSet<Vec<u8>>,
+    ns_targets: &'a HashSet<Vec<u8>>,
+    apex_key: &'a [u8],
+}
 
-    let cnames: Vec<_> = of_type(RecordType::CNAME).collect();
-    if let Some(first) = cnames.first() {
-        for extra in cnames.iter().skip(1) {
-            problems.push(err(
-                extra,
-                format!("{owner} has more than one CNAME (RFC 2181 §10.1)"),
-            ));
-        }
-        for other in group
+impl Context<'_> {
+    /// The per-owner rules: CNAME exclusivity, ALIAS rules, delegation and glue rules.
+    fn check_owner(&self, group: &[u32], problems: &mut Vec<Problem>) {
+        let records: Vec<SourceRecord<'_>> = group
             .iter()
-            .filter(|r| r.data.record_type() != RecordType::CNAME)
-        {
-            let what = match other.data {
-                Data::Alias(_) => "an ALIAS".to_string(),
-                _ => format!("{} data", other.data.record_type()),
-            };
-            problems.push(err(
-                other,
-                format!(
-                    "{owner} has a CNAME (line {}), so it cannot also have {what} (RFC 1034 §3.6.2)",
-                    first.line
-                ),
-            ));
-        }
-    }
-    let aliases: Vec<_> = of_type(RecordType::ANAME).collect();
-    for extra in aliases.iter().skip(1) {
-        problems.push(err(
-            extra,
-            format!(
-                "{owner} has more than one ALIAS (the first is on line {})",
-                aliases[0].line
-            ),
-        ));
-    }
-    for alias in &aliases {
-        if let Data::Alias(target) = &alias.data
-            && target.eq_ignore_root(owner)
-        {
-            problems.push(err(alias, format!("the ALIAS at {owner} points at itself")));
-        }
-    }
+            .map(|&i| self.records.get(i as usize))
+            .collect();
+        let err =
+            |r: &SourceRecord<'_>, message: String| Problem::error(r.file, Some(r.line), message);
+        let of_type = |t: RecordType| records.iter().copied().filter(move |r| r.rtype == t);
+        let owner = records[0].owner_name();
+        let key = key_of(records[0].owner);
 
-    let is_cut = cuts.contains_key(key);
-    let is_glue_name = ns_targets.contains(key);
-    for r in group {
-        let t = r.data.record_type();
-        let address = matches!(t, RecordType::A | RecordType::AAAA);
-        if let Some(cut) = cut_above {
-            if !(address && is_glue_name) {
-                let what = if address {
-                    "glue that no NS record names"
+        let cnames: Vec<_> = of_type(RecordType::CNAME).collect();
+        if let Some(first) = cnames.first() {
+            for extra in cnames.iter().skip(1) {
+                problems.push(err(
+                    extra,
+                    format!("{owner} has more than one CNAME (RFC 2181 §10.1)"),
+                ));
+            }
+            for other in records.iter().filter(|r| r.rtype != RecordType::CNAME) {
+                let what = if other.is_alias() {
+                    "an ALIAS".to_string()
                 } else {
-                    "data"
+                    format!("{} data", other.rtype)
                 };
                 problems.push(err(
-                    r,
+                    other,
                     format!(
-                        "{owner} {t} is {what} below the delegation at {cut} (RFC 1034 §4.2.1)"
+                        "{owner} has a CNAME (line {}), so it cannot also have {what} (RFC 1034 §3.6.2)",
+                        first.line
                     ),
                 ));
             }
-        } else if is_cut
-            && !matches!(t, RecordType::NS | RecordType::DS)
-            && !(address && is_glue_name)
-        {
-            let what = if t == RecordType::ANAME {
-                "ALIAS".to_string()
-            } else {
-                t.to_string()
-            };
+        }
+        let aliases: Vec<_> = of_type(RecordType::ANAME).collect();
+        for extra in aliases.iter().skip(1) {
             problems.push(err(
-                r,
-                format!("{owner} is a delegation (it has NS), so it cannot also have {what}"),
+                extra,
+                format!(
+                    "{owner} has more than one ALIAS (the first is on line {})",
+                    aliases[0].line
+                ),
             ));
         }
-        if t == RecordType::DS && !is_cut {
-            problems.push(err(
-                r,
-                format!("DS at {owner}, which is not a delegation; DS belongs at a zone cut (RFC 4035 §2.4)"),
-            ));
+        for alias in &aliases {
+            if wire_name(alias.rdata).eq_ignore_root(&owner) {
+                problems.push(err(alias, format!("the ALIAS at {owner} points at itself")));
+            }
+        }
+
+        let cut_above = label_starts(&key)
+            .into_iter()
+            .skip(1)
+            .map(|s| &key[s..])
+            .take_while(|k| k.len() > self.apex_key.len())
+            .find(|k| self.cuts.contains(*k))
+            .map(|k| {
+                let start = key.len() - k.len();
+                wire_name(&records[0].owner[start..])
+            });
+        let is_cut = self.cuts.contains(&key);
+        let is_glue_name = self.ns_targets.contains(&key);
+        for r in &records {
+            let t = r.rtype;
+            let address = matches!(t, RecordType::A | RecordType::AAAA);
+            if let Some(cut) = &cut_above {
+                if !(address && is_glue_name) {
+                    let what = if address {
+                        "glue that no NS record names"
+                    } else {
+                        "data"
+                    };
+                    problems.push(err(
+                        r,
+                        format!(
+                            "{owner} {} is {what} below the delegation at {cut} (RFC 1034 §4.2.1)",
+                            r.type_text()
+                        ),
+                    ));
+                }
+            } else if is_cut
+                && !matches!(t, RecordType::NS | RecordType::DS)
+                && !(address && is_glue_name)
+            {
+                problems.push(err(
+                    r,
+                    format!(
+                        "{owner} is a delegation (it has NS), so it cannot also have {}",
+                        r.type_text()
+                    ),
+                ));
+            }
+            if t == RecordType::DS && !is_cut {
+                problems.push(err(
+                    r,
+                    format!("DS at {owner}, which is not a delegation; DS belongs at a zone cut (RFC 4035 §2.4)"),
+                ));
+            }
+        }
+    }
+
+    /// Merges one owner's records into a packed node: RRsets with one TTL, duplicates dropped.
+    fn build_node(&self, group: &[u32], problems: &mut Vec<Problem>) -> Option<Node> {
+        let first = self.records.get(group[0] as usize);
+        let mut node = NodeBuilder::from_owner_wire(first.owner);
+        let mut has_alias = false;
+        for &i in group {
+            let r = self.records.get(i as usize);
+            if r.is_alias() {
+                if !has_alias {
+                    has_alias = true;
+                    node.add(ALIAS_CODE, r.ttl, r.rdata.to_vec());
+                }
+                continue;
+            }
+            let warning = match node.add(u16::from(r.rtype), r.ttl, r.rdata.to_vec()) {
+                Added::New => continue,
+                Added::Duplicate => {
+                    format!("duplicate {} record at {} ignored", r.rtype, r.owner_name())
+                }
+                Added::TtlLowered { was: set } | Added::TtlIgnored { set } => format!(
+                    "TTL {} differs from the other {} records at {} ({set}); the RRset uses the lowest (RFC 2181 §5.2)",
+                    r.ttl,
+                    r.rtype,
+                    r.owner_name()
+                ),
+            };
+            problems.push(Problem::warning(r.file, Some(r.line), warning));
+        }
+        match node.finish() {
+            Ok(node) => Some(node),
+            Err(e) => {
+                problems.push(Problem::error(
+                    first.file,
+                    Some(first.line),
+                    format!("{}: {e}", first.owner_name()),
+                ));
+                None
+            }
         }
     }
 }
 
 /// NS targets inside the zone must have addresses and must not be aliases (RFC 2181 §10.3).
-fn check_ns_targets(
-    file: &str,
+fn check_ns_targets<'g>(
     apex: &Name,
-    records: &[SourceRecord],
-    owners: &BTreeMap<Vec<u8>, Vec<&SourceRecord>>,
+    records: &SourceRecords,
+    group_of: &dyn Fn(&[u8]) -> Option<&'g [u32]>,
     problems: &mut Vec<Problem>,
 ) {
-    for r in records {
-        let Data::Rr(RData::NS(ns)) = &r.data else {
+    for r in records.iter().filter(|r| r.rtype == RecordType::NS) {
+        let Some(target) = target_name(RecordType::NS, r.rdata) else {
             continue;
         };
-        if !apex.zone_of(&ns.0) {
+        if !apex.zone_of(&target) {
             continue;
         }
-        let types: Vec<RecordType> = owners
-            .get(&name_key(&ns.0))
-            .map(|g| g.iter().map(|t| t.data.record_type()).collect())
+        let types: Vec<RecordType> = group_of(&super::model::name_key(&target))
+            .map(|g| g.iter().map(|&i| records.get(i as usize).rtype).collect())
             .unwrap_or_default();
         if types.contains(&RecordType::CNAME) || types.contains(&RecordType::ANAME) {
             problems.push(Problem::error(
-                file,
+                r.file,
                 Some(r.line),
-                format!("NS target {} is a CNAME or ALIAS; it must have its own addresses (RFC 2181 §10.3)", ns.0),
+                format!("NS target {target} is a CNAME or ALIAS; it must have its own addresses (RFC 2181 §10.3)"),
             ));
         } else if !types.contains(&RecordType::A) && !types.contains(&RecordType::AAAA) {
             problems.push(Problem::error(
-                file,
+                r.file,
                 Some(r.line),
-                format!(
-                    "NS target {} is in the zone but has no A or AAAA record",
-                    ns.0
-                ),
+                format!("NS target {target} is in the zone but has no A or AAAA record"),
             ));
-        }
-    }
-}
-
-/// Merges one owner's records into a packed node: RRsets with one TTL, duplicates dropped.
-fn build_node(file: &str, group: &[&SourceRecord], problems: &mut Vec<Problem>) -> Option<Node> {
-    let owner = &group[0].owner;
-    let mut node = NodeBuilder::new(owner);
-    let mut has_alias = false;
-    for r in group {
-        let rdata = match &r.data {
-            Data::Alias(target) => {
-                if !has_alias {
-                    has_alias = true;
-                    node.alias(&Alias {
-                        target: target.clone(),
-                        ttl: r.ttl,
-                    });
-                }
-                continue;
-            }
-            Data::Rr(rdata) => rdata,
-        };
-        let rtype = rdata.record_type();
-        let wire = match encode_rdata(rdata) {
-            Ok(wire) => wire,
-            Err(e) => {
-                problems.push(Problem::error(file, Some(r.line), e));
-                continue;
-            }
-        };
-        let warning = match node.add(u16::from(rtype), r.ttl, wire) {
-            Added::New => continue,
-            Added::Duplicate => format!("duplicate {rtype} record at {owner} ignored"),
-            Added::TtlLowered { was: set } | Added::TtlIgnored { set } => format!(
-                "TTL {} differs from the other {rtype} records at {owner} ({set}); the RRset uses the lowest (RFC 2181 §5.2)",
-                r.ttl
-            ),
-        };
-        problems.push(Problem::warning(file, Some(r.line), warning));
-    }
-    match node.finish() {
-        Ok(node) => Some(node),
-        Err(e) => {
-            problems.push(Problem::error(
-                file,
-                Some(group[0].line),
-                format!("{owner}: {e}"),
-            ));
-            None
         }
     }
 }

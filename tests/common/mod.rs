@@ -19,10 +19,15 @@ pub struct Server {
 impl Server {
     /// Starts `flatapex serve --zones DIR --listen 127.0.0.1:0 EXTRA...` and waits until it serves.
     pub fn start(zones: &Path, extra: &[&str]) -> Server {
+        Server::start_at(zones, "127.0.0.1:0", extra)
+    }
+
+    /// Starts `flatapex serve --zones DIR --listen LISTEN EXTRA...` and waits until it serves.
+    pub fn start_at(zones: &Path, listen: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flatapex"))
             .args(["serve", "--zones"])
             .arg(zones)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(extra)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -67,6 +72,26 @@ impl Server {
                 return line;
             }
         }
+    }
+
+    /// Whether a log line so far (or arriving within `wait`) contains `needle`.
+    pub fn logged(&mut self, needle: &str, wait: Duration) -> bool {
+        if self.log.iter().any(|l| l.contains(needle)) {
+            return true;
+        }
+        let deadline = std::time::Instant::now() + wait;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push(line.clone());
+                    if line.contains(needle) {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        false
     }
 
     /// Sends SIGHUP.

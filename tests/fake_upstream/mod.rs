@@ -30,7 +30,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hickory_proto::rr::rdata::opt::EdnsOption;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
@@ -101,19 +100,7 @@ impl Flat {
 
     /// The EDE (RFC 8914) INFO-CODE and text, if any.
     pub fn ede(&self) -> Option<(u16, String)> {
-        self.message
-            .edns
-            .as_ref()?
-            .options()
-            .options
-            .iter()
-            .find_map(|(_, o)| match o {
-                EdnsOption::Unknown(15, d) if d.len() >= 2 => Some((
-                    u16::from_be_bytes([d[0], d[1]]),
-                    String::from_utf8_lossy(&d[2..]).into(),
-                )),
-                _ => None,
-            })
+        flatapex::answer::Ede::of_message(&self.message).map(|e| (e.code, e.text))
     }
 }
 

@@ -1,5 +1,5 @@
 //! The native primary: what secondaries need from `flatapex serve`. Transfers out with TSIG
-//! ([`xfr`], [`tsig`]), NOTIFY ([`notify`]), the refresh timer around the core's engine
+//! ([`zone_transfer`], [`tsig`]), NOTIFY ([`notify`]), the refresh timer around the core's engine
 //! ([`refresh`]), the state file ([`state_file`]) and `--transfer-from` ([`pull`]). The rules
 //! (serials, which sets changed, what is due) are the core's (`crate::xfr`); this room runs
 //! timers and does I/O, off the threads that answer queries.
@@ -9,7 +9,7 @@ pub mod pull;
 pub mod refresh;
 pub mod state_file;
 pub mod tsig;
-pub mod xfr;
+pub mod zone_transfer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::log;
 use super::zones::FileStore;
 use crate::zone::ZoneId;
-pub use xfr::Transfers;
+pub use zone_transfer::Transfers;
 
 /// The primary side of one server.
 pub struct Primary {

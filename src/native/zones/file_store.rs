@@ -15,6 +15,7 @@ use hickory_proto::rr::Name;
 
 use crate::store::{StoreError, ZoneSet, ZoneStore};
 use crate::xfr::ZoneStates;
+use crate::zone::parse::IncludeError;
 use crate::zone::{
     Includes, Loaded, Problem, Zone, ZoneErrors, ZoneId, load_zone, origin_from_file_name,
 };
@@ -23,11 +24,11 @@ use crate::zone::{
 pub struct FileIncludes;
 
 impl Includes for FileIncludes {
-    fn include(&self, from: &str, path: &str) -> Result<(String, String), String> {
+    fn include(&self, from: &str, path: &str) -> Result<(String, String), IncludeError> {
         let base = Path::new(from).parent().unwrap_or(Path::new("."));
         let full = base.join(path);
-        let text =
-            fs::read_to_string(&full).map_err(|e| format!("$INCLUDE {}: {e}", full.display()))?;
+        let text = fs::read_to_string(&full)
+            .map_err(|e| IncludeError(format!("$INCLUDE {}: {e}", full.display())))?;
         Ok((full.display().to_string(), text))
     }
 }

@@ -3,13 +3,12 @@
 //! allowed only to configured client addresses or to requests signed with a configured TSIG key
 //! (RFC 8945; the response is signed with the same key). Everyone else gets REFUSED.
 //!
-//! The messages are built on tokio's blocking pool and handed to the connection's writer one at
-//! a time, so a transfer of a large zone neither stalls the queries of other clients nor holds
-//! the zone in memory twice.
+//! The messages are built one at a time and handed to the connection's writer, and the task
+//! yields to the runtime after each, so a transfer of a large zone neither stalls the queries of
+//! other clients (each waits at most for one message of about 16 KiB to be built) nor holds the
+//! zone in memory twice.
 
 use std::net::IpAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hickory_proto::op::{Message, OpCode, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType, TSigner};
@@ -19,8 +18,34 @@ use tokio::sync::mpsc;
 use super::Primary;
 use super::tsig::{ResponseSigner, Verdict, verify};
 use crate::native::{log, now_ms};
-use crate::xfr::{ZoneState, serial_gt, transfer_messages, zone_records};
+use crate::xfr::transfer::TransferFramer;
+use crate::xfr::{ZoneState, serial_gt, zone_records};
 use crate::zone::ZoneId;
+
+/// Records packed between two yields to the runtime.
+const YIELD_EVERY: usize = 64;
+
+/// Signs (with TSIG) and sends the messages of one transfer; `sent` turns false for good once
+/// one could not be signed or the client went away.
+struct Sender<'a> {
+    out: &'a mpsc::Sender<Vec<u8>>,
+    signer: Option<ResponseSigner>,
+    sent: bool,
+}
+
+impl Sender<'_> {
+    async fn send(&mut self, message: Vec<u8>) -> bool {
+        let message = match &mut self.signer {
+            Some(signer) => signer.sign(&message),
+            None => Some(message),
+        };
+        self.sent = match message {
+            Some(message) => self.out.send(message).await.is_ok(),
+            None => false,
+        };
+        self.sent
+    }
+}
 
 /// Who may transfer.
 #[derive(Clone, Default)]
@@ -110,39 +135,38 @@ impl Primary {
             .as_ref()
             .map(|s| format!(" (TSIG {})", s.key_name()))
             .unwrap_or_default();
-        let out = out.clone();
-        let message_id = request.metadata.id;
-        let counted = Arc::new(AtomicUsize::new(0));
-        let count = counted.clone();
-        let sent = tokio::task::spawn_blocking(move || {
-            let records: Box<dyn Iterator<Item = _>> = if current {
-                Box::new(std::iter::once(zone.soa_record()))
-            } else {
-                Box::new(zone_records(&zone, &state, serial))
-            };
-            let records = records.inspect(|_| {
-                count.fetch_add(1, Ordering::Relaxed);
-            });
-            let mut signer = signer;
-            for message in transfer_messages(message_id, question, records) {
-                let message = match &mut signer {
-                    Some(signer) => match signer.sign(&message) {
-                        Some(signed) => signed,
-                        None => return false,
-                    },
-                    None => message,
-                };
-                if out.blocking_send(message).is_err() {
-                    return false;
-                }
+        let records: Box<dyn Iterator<Item = _> + Send> = if current {
+            Box::new(std::iter::once(zone.soa_record()))
+        } else {
+            Box::new(zone_records(&zone, &state, serial))
+        };
+        let mut sender = Sender {
+            out,
+            signer,
+            sent: true,
+        };
+        let mut framer = TransferFramer::new(request.metadata.id, question);
+        let mut count = 0usize;
+        for record in records {
+            count += 1;
+            if let Some(message) = framer.push(record)
+                && !sender.send(message).await
+            {
+                break;
             }
-            true
-        })
-        .await
-        .unwrap_or(false);
+            // Let every other task (the UDP listener above all) run now and then: a query
+            // waits at most for a few dozen records to be packed.
+            if count.is_multiple_of(YIELD_EVERY) {
+                tokio::task::yield_now().await;
+            }
+        }
+        if sender.sent {
+            sender.send(framer.finish()).await;
+        }
+        let sent = sender.sent;
         log(format!(
             "{rtype} of {id} serial {serial} to {peer}{tsig}: {} records{}",
-            counted.load(Ordering::Relaxed),
+            count,
             if sent {
                 ""
             } else {
