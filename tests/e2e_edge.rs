@@ -1,12 +1,13 @@
-//! End to end through real workerd: `scripts/e2e-edge` builds the worker, pushes tests/zones to
-//! a fresh local KV, starts `wrangler dev`, and runs these with FLATAPEX_EDGE_URL set. They are
-//! `#[ignore]`d in a plain `cargo test`, which has no worker to talk to.
+//! End to end through real workerd: the DoH endpoint of `wrangler dev` (tests/edge/mod.rs starts
+//! it with tests/zones in a fresh local KV). `#[ignore]`d in a plain `cargo test`, which has no
+//! worker built; `scripts/e2e-edge` builds it and runs these.
 #![cfg(not(target_arch = "wasm32"))]
 // Tests and tools are shells: they may read clocks, files and the environment.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod battery;
 mod edge;
+mod fake_upstream;
 
 use edge::*;
 
@@ -17,7 +18,7 @@ use hickory_proto::rr::RecordType;
 use reqwest::blocking::Response;
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn battery_over_doh_post_and_get() {
     let _ = NEEDS;
     let mut flip = false;
@@ -36,7 +37,7 @@ fn battery_over_doh_post_and_get() {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn every_http_error_has_its_status_and_reason() {
     let c = client();
     let cases: Vec<(u16, Response)> = vec![
@@ -78,7 +79,7 @@ fn every_http_error_has_its_status_and_reason() {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn caching_headers_cors_json_and_health() {
     let positive = post(query("www.battery.test.", RecordType::A));
     assert_eq!(header(&positive, "access-control-allow-origin"), "*");
@@ -132,7 +133,7 @@ fn caching_headers_cors_json_and_health() {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn a_pushed_update_is_served_without_a_restart() {
     let before = serial("other.test.");
     let dir = tempfile::tempdir().unwrap();
@@ -162,7 +163,7 @@ fn put_index(file: &std::path::Path, index: &serde_json::Value) {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn corrupt_zone_values_keep_the_last_good_copy_and_never_500() {
     let good = serial("battery.test.");
     // Point the index at a new version of battery.test whose value is garbage, and at a
@@ -224,4 +225,49 @@ fn corrupt_zone_values_keep_the_last_good_copy_and_never_500() {
         .unwrap()
         .remove("broken.test.");
     put_index(&index_file, &index);
+}
+
+#[test]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
+fn real_clients_dnspython_and_curl() {
+    let out = std::process::Command::new("/usr/bin/python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/clients.py"))
+        .arg(&edge().base)
+        .output()
+        .expect("python3 with dnspython (Debian's python3-dnspython)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}");
+}
+
+#[test]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
+fn every_request_is_logged_as_one_json_line() {
+    for _ in 0..3 {
+        assert_eq!(post(query("battery.test.", RecordType::SOA)).status(), 200);
+    }
+    let _ = client().get(url("/elsewhere")).send().unwrap();
+    let lines: Vec<serde_json::Value> = edge()
+        .log()
+        .lines()
+        .filter(|l| l.starts_with("{\"method\":"))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() >= 4, "{} request lines", lines.len());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["status"] == 404 && l["path"] == "/elsewhere" && l["error"].is_string()),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l["qname"] == "battery.test."
+            && l["rcode"] == "No Error"
+            && l["ms"].is_number()),
+        "{lines:#?}"
+    );
 }

@@ -16,22 +16,8 @@ use fake_upstream::{Flat, REJECTED};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
 
-fn fake(path: &str) -> String {
-    format!("{}{path}", env("FLATAPEX_FAKE_UPSTREAM"))
-}
-
 fn hits(label: &str) -> usize {
-    let all: Vec<String> = client()
-        .get(fake("/control/hits"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    all.iter().filter(|h| h.starts_with(label)).count()
-}
-
-fn control(path: &str) {
-    assert_eq!(client().post(fake(path)).send().unwrap().status(), 200);
+    edge().fake.hits_for(label)
 }
 
 fn ask(name: &str, qtype: RecordType) -> Flat {
@@ -47,7 +33,7 @@ fn ask(name: &str, qtype: RecordType) -> Flat {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn flattening_caching_and_the_fault_matrix_in_workerd() {
     let ok = vec!["192.0.2.10".to_string()];
     let plain = ask("alias.test.", RecordType::A);
@@ -118,7 +104,7 @@ fn flattening_caching_and_the_fault_matrix_in_workerd() {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn hedging_in_workerd_answers_from_the_second_upstream() {
     let a = ask("hedge.alias.test.", RecordType::A);
     assert_eq!(a.addresses(), vec!["192.0.2.10".to_string()]);
@@ -140,10 +126,12 @@ fn hedging_in_workerd_answers_from_the_second_upstream() {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn refresh_ahead_then_stale_when_the_upstream_dies() {
     // The suite's settings have alias_ttl_floor = 1, so a 3 s upstream TTL is kept.
-    control("/control/addresses?v4=192.0.2.20&v6=2001:db8::20&ttl=3");
+    edge()
+        .fake
+        .set_addresses(&["192.0.2.20"], &["2001:db8::20"], 3);
     let first = ask("refresh.alias.test.", RecordType::A);
     assert_eq!(
         (first.addresses(), first.ttl()),
@@ -157,11 +145,13 @@ fn refresh_ahead_then_stale_when_the_upstream_dies() {
 
     let good = ask("flaky.alias.test.", RecordType::A);
     assert_eq!(good.addresses(), vec!["192.0.2.20".to_string()]);
-    control("/control/down?on=1");
+    edge().fake.set_down(true);
     std::thread::sleep(Duration::from_millis(3100));
     let stale = ask("flaky.alias.test.", RecordType::A);
-    control("/control/down?on=0");
-    control("/control/addresses?v4=192.0.2.10&v6=2001:db8::10&ttl=300");
+    edge().fake.set_down(false);
+    edge()
+        .fake
+        .set_addresses(&["192.0.2.10"], &["2001:db8::10"], 300);
     assert_eq!(
         (stale.rcode(), stale.addresses(), stale.ttl()),
         (ResponseCode::NoError, vec!["192.0.2.20".to_string()], 30)

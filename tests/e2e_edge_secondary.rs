@@ -1,31 +1,28 @@
 //! Secondary DNS at the edge through `wrangler dev`: the scheduled handler (triggered through
 //! wrangler dev's `/__scheduled` test route) writes last-good flattened sets and the zone's
 //! state to local KV, and `GET /zones/<zone>` serves the flattened zone text behind the bearer
-//! token (FLATAPEX_EDGE_TOKEN, written to .dev.vars by scripts/e2e-edge).
+//! token (the FLATAPEX_TOKEN secret the harness writes to .dev.vars); `flatapex serve
+//! --transfer-from` pulls it and serves it over DNS.
 #![cfg(not(target_arch = "wasm32"))]
 // Tests and tools are shells: they may read clocks, files and the environment.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod common;
 mod edge;
+mod fake_upstream;
 
 use std::time::Duration;
 
+use hickory_proto::rr::RecordType;
+
 use edge::*;
 
-fn fake(path: &str) -> String {
-    format!("{}{path}", env("FLATAPEX_FAKE_UPSTREAM"))
-}
-
-fn control(path: &str) {
-    assert_eq!(client().post(fake(path)).send().unwrap().status(), 200);
-}
-
 fn trigger() {
-    let r = client()
-        .get(url("/__scheduled?cron=*+*+*+*+*"))
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+    edge().trigger();
+}
+
+fn addresses(v4: &str, v6: &str, ttl: u32) {
+    edge().fake.set_addresses(&[v4], &[v6], ttl);
 }
 
 fn zone_text(token: Option<&str>) -> (u16, String) {
@@ -59,9 +56,9 @@ fn serial_of(text: &str) -> u32 {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn the_zone_endpoint_needs_the_token() {
-    let token = env("FLATAPEX_EDGE_TOKEN");
+    let token = edge().token.clone();
     assert_eq!(zone_text(None).0, 401);
     assert_eq!(zone_text(Some("wrong")).0, 401);
     assert_eq!(zone_text(Some(&format!("{token}x"))).0, 401);
@@ -78,10 +75,10 @@ fn the_zone_endpoint_needs_the_token() {
 }
 
 #[test]
-#[ignore = "needs wrangler dev: run scripts/e2e-edge"]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
 fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
-    let token = env("FLATAPEX_EDGE_TOKEN");
-    control("/control/addresses?v4=192.0.2.30&v6=2001:db8::30&ttl=1");
+    let token = edge().token.clone();
+    addresses("192.0.2.30", "2001:db8::30", 1);
     trigger();
     let (_, first) = zone_text(Some(&token));
     assert!(
@@ -106,7 +103,7 @@ fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
     assert!(last_good.contains("192.0.2.30"), "{last_good}");
 
     // The target moves: the next run bumps the serial and serves the new address.
-    control("/control/addresses?v4=192.0.2.31&v6=2001:db8::31&ttl=1");
+    addresses("192.0.2.31", "2001:db8::31", 1);
     std::thread::sleep(Duration::from_millis(1100));
     trigger();
     let (_, second) = zone_text(Some(&token));
@@ -120,7 +117,7 @@ fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
         confirmed,
         "an unchanged set was rewritten"
     );
-    control("/control/addresses?v4=192.0.2.10&v6=2001:db8::10&ttl=300");
+    addresses("192.0.2.10", "2001:db8::10", 300);
     assert!(
         second.contains("sched.alias.test. 1 IN A 192.0.2.31"),
         "{second}"
@@ -131,4 +128,58 @@ fn the_scheduled_refresh_writes_last_good_data_and_bumps_the_serial() {
         state.contains(&format!("\"serial\":{}", before + 1)),
         "{state}"
     );
+}
+
+#[test]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
+fn a_native_server_pulls_the_flattened_zone_and_serves_it() {
+    let token = edge().token.clone();
+    addresses("192.0.2.32", "2001:db8::32", 1);
+    trigger();
+    addresses("192.0.2.10", "2001:db8::10", 300);
+    let (status, text) = zone_text(Some(&token));
+    assert_eq!(status, 200, "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = common::Server::start(
+        dir.path(),
+        &[
+            "--transfer-interval",
+            "1",
+            "--transfer-from",
+            &url("/zones/alias.test"),
+            "--transfer-token",
+            &token,
+        ],
+    );
+    server.wait_for("alias.test. serial");
+    let ask = |name: &str, qtype: RecordType| {
+        let response = common::udp(server.addr, &query(name, qtype));
+        hickory_proto::op::Message::from_vec(&response).unwrap()
+    };
+    let soa = ask("alias.test.", RecordType::SOA);
+    let served = match soa.answers.first().map(|r| &r.data) {
+        Some(hickory_proto::rr::RData::SOA(soa)) => soa.serial,
+        other => panic!("no SOA: {other:?}"),
+    };
+    assert_eq!(
+        served,
+        serial_of(&text),
+        "the serial of the text the worker serves"
+    );
+    let sched = ask("sched.alias.test.", RecordType::A);
+    let got: Vec<String> = sched.answers.iter().map(|r| r.data.to_string()).collect();
+    assert_eq!(got, ["192.0.2.32"], "the flattened address, pulled: {text}");
+    // A wrong token is refused, and the pulled zone stays.
+    let mut refused = common::Server::start(
+        dir.path(),
+        &[
+            "--transfer-interval",
+            "1",
+            "--transfer-from",
+            &url("/zones/alias.test"),
+            "--transfer-token",
+            "wrong",
+        ],
+    );
+    refused.wait_for("HTTP 401");
 }

@@ -7,6 +7,7 @@
 mod battery;
 mod common;
 
+use base64::Engine as _;
 use std::process::Command;
 
 use common::{Server, battery_dir};
@@ -43,7 +44,7 @@ fn battery_over_http1_post_and_get() {
             client
                 .get(format!(
                     "{url}?dns={}",
-                    data_encoding::BASE64URL_NOPAD.encode(&wire)
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&wire)
                 ))
                 .send()
         }

@@ -1,6 +1,7 @@
 //! The ALIAS cache port and its in-memory layer, which both shells use: keyed by (target, type),
 //! least recently used first out, bounded in bytes (docs/ARCHITECTURE.md, "ALIAS").
 
+use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
 
 use hickory_proto::rr::{Name, RecordType};
@@ -57,7 +58,7 @@ pub fn entry_bytes(key: &AliasKey, value: &FlatSet) -> usize {
 }
 
 struct Lru {
-    entries: LruCache<AliasKey, FlatSet>,
+    entries: LruCache<AliasKey, FlatSet, BuildHasherDefault<rustc_hash::FxHasher>>,
     bytes: usize,
 }
 
@@ -84,7 +85,7 @@ impl MemoryAliasCache {
     pub fn new(budget: usize) -> Self {
         MemoryAliasCache {
             inner: Mutex::new(Lru {
-                entries: LruCache::unbounded(),
+                entries: LruCache::unbounded_with_hasher(BuildHasherDefault::default()),
                 bytes: 0,
             }),
             budget,

@@ -26,7 +26,8 @@ pub fn upstream_query(target: &Name, rtype: RecordType) -> Vec<u8> {
 /// NXDOMAIN, RFC 2308) with the TTLs that bound them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
-    /// The A or AAAA addresses owned by the chain's last name.
+    /// The A or AAAA addresses owned by the chain's last name, as the answer lists them
+    /// (sorted and deduplicated when stored: [`crate::alias::FlatSet::new`]).
     pub addresses: Vec<IpAddr>,
     /// Every CNAME TTL in the chain and the address RRset's TTL; for a negative answer the
     /// negative TTL (min(SOA TTL, MINIMUM), RFC 2308 §5).
@@ -137,11 +138,8 @@ pub fn validate(bytes: &[u8], target: &Name, rtype: RecordType) -> Result<Resolv
         });
     }
     ttls.push(addresses.iter().map(|r| r.ttl).min().unwrap_or(0));
-    let mut ips: Vec<IpAddr> = addresses.iter().filter_map(|r| r.data.ip_addr()).collect();
-    ips.sort();
-    ips.dedup();
     Ok(Resolved {
-        addresses: ips,
+        addresses: addresses.iter().filter_map(|r| r.data.ip_addr()).collect(),
         ttls,
         chain,
     })

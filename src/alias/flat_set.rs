@@ -84,7 +84,7 @@ impl FlatSet {
         fetched_ms: u64,
         upstream: Option<String>,
     ) -> FlatSet {
-        addresses.sort();
+        addresses.sort_unstable();
         addresses.dedup();
         FlatSet {
             addresses,

@@ -63,9 +63,8 @@ impl ZoneHealth {
 }
 
 impl Health {
-    /// The health of `zones`, with the problem if there is one.
-    pub fn new(mut zones: Vec<ZoneHealth>, problem: Option<String>) -> Health {
-        zones.sort_by(|a, b| a.zone.cmp(&b.zone));
+    /// The health of `zones` (in the order given), with the problem if there is one.
+    pub fn new(zones: Vec<ZoneHealth>, problem: Option<String>) -> Health {
         Health {
             status: if problem.is_some() { "degraded" } else { "ok" },
             problem,

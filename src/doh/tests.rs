@@ -1,5 +1,6 @@
 use std::str::FromStr;
 
+use base64::Engine as _;
 use futures::executor::block_on;
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RecordType};
@@ -69,8 +70,8 @@ fn serve(req: HttpRequest<'_>) -> Served {
 #[test]
 fn get_takes_base64url_with_or_without_padding() {
     let wire = query("a.ns1.doh.test.", RecordType::A);
-    let unpadded = data_encoding::BASE64URL_NOPAD.encode(&wire);
-    let padded = data_encoding::BASE64URL.encode(&wire);
+    let unpadded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&wire);
+    let padded = base64::engine::general_purpose::URL_SAFE.encode(&wire);
     assert_ne!(unpadded, padded);
     for q in [
         format!("dns={unpadded}"),
@@ -147,7 +148,7 @@ fn cache_control_follows_the_ttls() {
     let encode = |name, qtype| {
         format!(
             "dns={}",
-            data_encoding::BASE64URL_NOPAD.encode(&query(name, qtype))
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(query(name, qtype))
         )
     };
     let positive = serve(get(&encode("ns1.doh.test.", RecordType::A)));
@@ -224,7 +225,7 @@ fn head_has_headers_but_no_body_and_health_reports() {
 #[test]
 fn alias_header_names_the_source_and_marks_failures() {
     let header = |name: &str| {
-        let q = data_encoding::BASE64URL_NOPAD.encode(&query(name, RecordType::A));
+        let q = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(query(name, RecordType::A));
         let out = serve(get(&format!("dns={q}")));
         out.response.header("flatapex-alias").map(str::to_owned)
     };

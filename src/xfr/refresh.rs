@@ -7,13 +7,14 @@
 //! them in the zones' [`ZoneState`]s and says which serials went up (NOTIFY them), which states
 //! changed (store them), which last-good copies to write, and where the next run starts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use hickory_proto::rr::{Name, RecordType};
 
 use super::state::{Recorded, ZoneState, owner_key};
 use crate::alias::{AddressType, AliasKey, FlatSet, Flattened, Outcome, Source};
 use crate::settings::Settings;
+use crate::zone::model::FastMap;
 use crate::zone::{Zone, ZoneId};
 
 /// How long a failed resolution waits before it is tried again.
@@ -79,7 +80,7 @@ impl RefreshSettings {
 /// cron run with an empty one, so every ALIAS is due.
 #[derive(Clone, Debug, Default)]
 pub struct Schedule {
-    due: HashMap<String, u64>,
+    due: FastMap<String, u64>,
 }
 
 impl Schedule {
@@ -239,15 +240,11 @@ impl RefreshRun {
     }
 
     /// The zones whose state [`RefreshRun::finish`] will need.
-    pub fn zones(&self) -> Vec<ZoneId> {
-        let mut zones: Vec<ZoneId> = self
-            .ran
+    pub fn zones(&self) -> BTreeSet<ZoneId> {
+        self.ran
             .iter()
             .map(|&i| self.jobs[i].zone.clone())
-            .collect();
-        zones.sort();
-        zones.dedup();
-        zones
+            .collect()
     }
 
     /// Records the results in `states` (a zone without one starts at its file's serial), where
@@ -299,7 +296,7 @@ impl RefreshRun {
             });
             entry.0.ran += 1;
         }
-        let mut next_due: HashMap<usize, u64> = HashMap::new();
+        let mut next_due: FastMap<usize, u64> = FastMap::default();
         for result in results {
             let job = &jobs[result.job];
             let (Some((zone_report, _)), Some(state)) =

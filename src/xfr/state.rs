@@ -132,12 +132,18 @@ struct StoredState {
     sets: Vec<StoredSet>,
 }
 
+/// One set as stored: its owner and type beside the set's own fields (written out rather than
+/// flattened with serde, whose flattening costs the worker's wasm ~20 KiB).
 #[derive(Serialize, Deserialize)]
 struct StoredSet {
     owner: String,
     rtype: AddressType,
-    #[serde(flatten)]
-    set: FlatSet,
+    addresses: Vec<std::net::IpAddr>,
+    ttl: u32,
+    #[serde(default)]
+    fetched_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    upstream: Option<String>,
 }
 
 impl From<StoredState> for ZoneState {
@@ -150,7 +156,15 @@ impl From<StoredState> for ZoneState {
             sets: stored
                 .sets
                 .into_iter()
-                .map(|s| ((s.owner.to_ascii_lowercase(), s.rtype), s.set))
+                .map(|s| {
+                    let set = FlatSet {
+                        addresses: s.addresses,
+                        ttl: s.ttl,
+                        fetched_ms: s.fetched_ms,
+                        upstream: s.upstream,
+                    };
+                    ((s.owner.to_ascii_lowercase(), s.rtype), set)
+                })
                 .collect(),
         }
     }
@@ -164,7 +178,14 @@ impl From<ZoneState> for StoredState {
             sets: state
                 .sets
                 .into_iter()
-                .map(|((owner, rtype), set)| StoredSet { owner, rtype, set })
+                .map(|((owner, rtype), set)| StoredSet {
+                    owner,
+                    rtype,
+                    addresses: set.addresses,
+                    ttl: set.ttl,
+                    fetched_ms: set.fetched_ms,
+                    upstream: set.upstream,
+                })
                 .collect(),
         }
     }

@@ -105,10 +105,8 @@ fn generic(rtype: RecordType, tokens: &[Token<'_>]) -> Result<RData, String> {
         .raw
         .parse()
         .map_err(|_| format!("RFC 3597 length {:?} is not a number up to 65535", len.raw))?;
-    let hex: String = hex.iter().map(|t| t.raw).collect();
-    let bytes = data_encoding::HEXLOWER_PERMISSIVE
-        .decode(hex.as_bytes())
-        .map_err(|e| format!("RFC 3597 data is not hex: {e}"))?;
+    let text: String = hex.iter().map(|t| t.raw).collect();
+    let bytes = ::hex::decode(&text).map_err(|e| format!("RFC 3597 data is not hex: {e}"))?;
     if bytes.len() != usize::from(len) {
         return Err(format!(
             "RFC 3597 length says {len} octets but the data has {}",
@@ -165,9 +163,7 @@ fn ds(tokens: &[Token<'_>]) -> Result<RData, String> {
         .parse()
         .map_err(|_| "DS digest type is not a number up to 255")?;
     let hex: String = digest.iter().map(|t| t.raw).collect();
-    let digest = data_encoding::HEXLOWER_PERMISSIVE
-        .decode(hex.as_bytes())
-        .map_err(|e| format!("DS digest is not hex: {e}"))?;
+    let digest = ::hex::decode(&hex).map_err(|e| format!("DS digest is not hex: {e}"))?;
     if digest.is_empty() {
         return Err("DS digest is empty".into());
     }

@@ -64,7 +64,7 @@ pub fn rdata_text(rdata: &RData) -> String {
             let mut out = format!("\\# {}", bytes.len());
             if !bytes.is_empty() {
                 out.push(' ');
-                out.push_str(&data_encoding::HEXLOWER.encode(bytes));
+                out.push_str(&hex::encode(bytes));
             }
             out
         }

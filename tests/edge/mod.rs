@@ -1,22 +1,253 @@
-//! Helpers for the end-to-end suites that drive `wrangler dev` (scripts/e2e-edge sets the
-//! environment: FLATAPEX_EDGE_URL, FLATAPEX_EDGE_STATE, FLATAPEX_EDGE_CONFIG).
+//! The harness of the end-to-end suites that drive `wrangler dev` (real workerd, local KV, the
+//! Cache API): it starts the fake upstream in-process, writes a wrangler configuration with it
+//! as the upstreams and a fresh bearer token, pushes tests/zones with `flatapex push --local`,
+//! and starts `wrangler dev`. It needs the worker built (`scripts/build-worker`) and wrangler in
+//! node_modules; `scripts/e2e-edge` does both and runs these suites with `--ignored`.
+//!
+//! Each suite shares one [`Edge`] ([`edge`]); wrangler dev runs under a shell that stops it when
+//! the test process's end of a pipe closes, so nothing outlives the suite.
 #![allow(dead_code)]
 
-use std::process::Command;
+use base64::Engine as _;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RData, RecordType};
 use reqwest::blocking::{Client, Response};
 
+use super::fake_upstream::FakeUpstream;
+
 pub const NEEDS: &str = "needs wrangler dev: run scripts/e2e-edge";
 
-pub fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/e2e-edge"))
+/// The repository root.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `wrangler dev` with its own local KV and fake upstream.
+pub struct Edge {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The `/zones/<zone>` bearer token (the `FLATAPEX_TOKEN` secret, from `.dev.vars`).
+    pub token: String,
+    /// The upstream the worker resolves ALIAS targets through.
+    pub fake: FakeUpstream,
+    dir: tempfile::TempDir,
+    port: u16,
+    wrangler: Option<(Child, ChildStdin)>,
+    log: Arc<Mutex<String>>,
+}
+
+impl Edge {
+    /// Starts the fake upstream, pushes tests/zones to a fresh local KV and starts wrangler dev.
+    pub fn start() -> Edge {
+        assert!(
+            root().join("build/index.js").exists(),
+            "the worker is not built: run scripts/build-worker (scripts/e2e-edge does)"
+        );
+        let fake = FakeUpstream::start();
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = [0u8; 18];
+        getrandom::fill(&mut bytes).unwrap();
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        // wrangler dev reads secrets from .dev.vars beside the configuration.
+        std::fs::write(
+            dir.path().join(".dev.vars"),
+            format!("FLATAPEX_TOKEN={token}\n"),
+        )
+        .unwrap();
+        let port = free_port();
+        let mut edge = Edge {
+            base: format!("http://127.0.0.1:{port}"),
+            token,
+            fake,
+            dir,
+            port,
+            wrangler: None,
+            log: Arc::default(),
+        };
+        edge.write_config(|config| config);
+        edge.push(&root().join("tests/zones"));
+        edge.run_wrangler();
+        edge
+    }
+
+    /// The configuration file.
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("wrangler.toml")
+    }
+
+    /// Where wrangler dev keeps its local state (KV, Cache API).
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Writes tests/e2e/wrangler.toml with the worker's path, the fake upstream (its /hole/ path
+    /// black-holes the `hedge` names, so the second upstream answers) and `edit` applied.
+    fn write_config(&self, edit: impl FnOnce(String) -> String) {
+        let template = std::fs::read_to_string(root().join("tests/e2e/wrangler.toml")).unwrap();
+        let upstreams = format!(
+            "upstreams = [\"http://{addr}/hole/dns-query\", \"http://{addr}/dns-query\"]",
+            addr = self.fake.addr
+        );
+        let config = template
+            .replace(
+                "main = \"../../build/index.js\"",
+                &format!("main = \"{}\"", root().join("build/index.js").display()),
+            )
+            .replace(
+                "alias_ttl_floor = 1",
+                &format!("alias_ttl_floor = 1\n{upstreams}"),
+            );
+        assert!(
+            config.contains("upstreams = ["),
+            "the template changed: {template}"
+        );
+        std::fs::write(self.config(), edit(config)).unwrap();
+    }
+
+    /// Starts wrangler dev and waits until it is ready.
+    fn run_wrangler(&mut self) {
+        let wrangler = root().join("node_modules/.bin/wrangler");
+        let command = format!(
+            "{wrangler} dev --config {config} --persist-to {state} --ip 127.0.0.1 --port {port} \
+             --test-scheduled & child=$!; cat >/dev/null; kill $child; wait $child",
+            wrangler = wrangler.display(),
+            config = self.config().display(),
+            state = self.state().display(),
+            port = self.port,
+        );
+        let mut child = Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wrangler dev");
+        let stdin = child.stdin.take().unwrap();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let log = self.log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        self.wrangler = Some((child, stdin));
+        let ready = within(Duration::from_secs(90), || self.log().contains("Ready on"));
+        assert!(
+            ready.is_some(),
+            "wrangler dev did not start:\n{}",
+            self.log()
+        );
+        // The log so far is the start-up's; what the tests look at comes after.
+    }
+
+    /// Stops wrangler dev, applies `edit` to the configuration and starts it again, on the same
+    /// port, local state and upstream: a new isolate with empty memory.
+    pub fn restart(&mut self, edit: impl FnOnce(String) -> String) {
+        self.stop();
+        self.log.lock().unwrap().clear();
+        let config = std::fs::read_to_string(self.config()).unwrap();
+        std::fs::write(self.config(), edit(config)).unwrap();
+        self.run_wrangler();
+    }
+
+    fn stop(&mut self) {
+        if let Some((mut child, stdin)) = self.wrangler.take() {
+            drop(stdin); // the shell's `cat` ends and it stops wrangler
+            let _ = child.wait();
+        }
+    }
+
+    /// Everything wrangler dev printed since it last started.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// `flatapex push --local` of the zone files in `dir` to this edge's KV.
+    pub fn push(&self, dir: &Path) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_flatapex"))
+            .args(["push", "--local", "--persist-to"])
+            .arg(self.state())
+            .arg("--config")
+            .arg(self.config())
+            .arg(dir)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "push failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// Runs wrangler against this edge's local KV (`kv key get ...`).
+    pub fn wrangler_kv(&self, args: &[&str]) -> String {
+        let out = Command::new(root().join("node_modules/.bin/wrangler"))
+            .args(args)
+            .args(["--binding", "ZONES", "--local", "--persist-to"])
+            .arg(self.state())
+            .arg("--config")
+            .arg(self.config())
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "wrangler {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs the scheduled handler once (wrangler dev's `/__scheduled` test route).
+    pub fn trigger(&self) {
+        let r = client()
+            .get(format!("{}/__scheduled?cron=*+*+*+*+*", self.base))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The suite's shared edge, started on first use.
+pub fn edge() -> &'static Edge {
+    static EDGE: OnceLock<Edge> = OnceLock::new();
+    EDGE.get_or_init(Edge::start)
 }
 
 pub fn url(path: &str) -> String {
-    format!("{}{path}", env("FLATAPEX_EDGE_URL"))
+    format!("{}{path}", edge().base)
 }
 
 pub fn client() -> Client {
@@ -54,7 +285,7 @@ pub fn get_wire(wire: &[u8]) -> Response {
     client()
         .get(url(&format!(
             "/dns-query?dns={}",
-            data_encoding::BASE64URL_NOPAD.encode(wire)
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(wire)
         )))
         .send()
         .unwrap()
@@ -88,39 +319,14 @@ pub fn serial(zone: &str) -> u32 {
     }
 }
 
-/// Runs wrangler against the suite's local KV.
+/// Runs wrangler against the shared edge's local KV.
 pub fn wrangler(args: &[&str]) -> String {
-    let out = Command::new("node_modules/.bin/wrangler")
-        .args(args)
-        .args(["--binding", "ZONES", "--local"])
-        .args(["--persist-to", &env("FLATAPEX_EDGE_STATE")])
-        .args(["--config", &env("FLATAPEX_EDGE_CONFIG")])
-        .env("WRANGLER_SEND_METRICS", "false")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "wrangler {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    edge().wrangler_kv(args)
 }
 
-pub fn push(dir: &std::path::Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_flatapex"))
-        .args([
-            "push",
-            "--local",
-            "--persist-to",
-            &env("FLATAPEX_EDGE_STATE"),
-        ])
-        .args(["--config", &env("FLATAPEX_EDGE_CONFIG")])
-        .arg(dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "push failed: {stdout}");
-    stdout
+/// Pushes the zone files in `dir` to the shared edge.
+pub fn push(dir: &Path) -> String {
+    edge().push(dir)
 }
 
 /// Waits up to `limit` for `check`, returning how long it took.

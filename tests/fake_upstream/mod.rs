@@ -19,9 +19,8 @@
 //! | `hedge` | on the path `/hole/dns-query` never answers; elsewhere the answer |
 //! | anything else | the answer: [`FakeUpstream::set_addresses`], TTL 300 by default |
 //!
-//! Run standalone (`cargo run --example fake_upstream -- PORT`, for `wrangler dev` tests) it is
-//! controlled over HTTP: `GET /control/hits` (JSON list of `name TYPE`), `POST
-//! /control/down?on=1`, `POST /control/addresses?v4=A,B&v6=C&ttl=N`.
+//! Tests control it in-process: [`FakeUpstream::set_addresses`], [`FakeUpstream::set_down`],
+//! [`FakeUpstream::hits`].
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -29,7 +28,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
@@ -200,58 +198,11 @@ fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>
     r
 }
 
-fn control(state: &State, path: &str, query: &str) -> Response<Full<Bytes>> {
-    let params: Vec<(String, String)> = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    match path {
-        "/control/hits" => {
-            let hits = state.hits.lock().unwrap().clone();
-            reply(200, "application/json", serde_json::to_vec(&hits).unwrap())
-        }
-        "/control/down" => {
-            state
-                .down
-                .store(param("on").as_deref() == Some("1"), Ordering::Relaxed);
-            reply(200, "text/plain", b"ok".to_vec())
-        }
-        "/control/addresses" => {
-            let list = |name: &str| -> Vec<String> {
-                param(name)
-                    .map(|v| {
-                        v.split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(String::from)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            *state.v4.lock().unwrap() = list("v4");
-            *state.v6.lock().unwrap() = list("v6");
-            let ttl = param("ttl").and_then(|t| t.parse().ok()).unwrap_or(300);
-            state.ttl.store(ttl, Ordering::Relaxed);
-            reply(200, "text/plain", b"ok".to_vec())
-        }
-        _ => reply(404, "text/plain", b"no such control".to_vec()),
-    }
-}
-
 async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
-    if path.starts_with("/control/") {
-        return Ok(control(&state, &path, req.uri().query().unwrap_or("")));
-    }
     let hole = path.starts_with("/hole/");
     let body = req
         .into_body()

@@ -2,6 +2,7 @@
 //! KV layout (`crate::kv`), and write them with `wrangler kv bulk put`: shard values first, the
 //! index last, so a running worker switches to a version only once all of it is there.
 
+use base64::Engine as _;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -225,7 +226,7 @@ fn bulk_put(args: &PushArgs, target: &str, values: &[(&str, &[u8])]) -> Result<(
         .iter()
         .map(|(key, value)| BulkPair {
             key,
-            value: data_encoding::BASE64.encode(value),
+            value: base64::engine::general_purpose::STANDARD.encode(value),
             base64: true,
         })
         .collect();

@@ -1,6 +1,7 @@
 //! TSIG (RFC 8945) for zone transfers, over hickory-proto's HMAC: keys from the command line,
 //! request verification, and response signing with each message's MAC chained to the last.
 
+use base64::Engine as _;
 use hickory_proto::op::Message;
 use hickory_proto::rr::Name;
 use hickory_proto::rr::rdata::tsig::{TSIG, TsigAlgorithm, make_tsig_record};
@@ -27,8 +28,8 @@ pub fn parse_key(spec: &str) -> Result<TSigner, String> {
             "TSIG algorithm {algorithm:?} is not supported (use hmac-sha256, hmac-sha384 or hmac-sha512)"
         ));
     }
-    let secret = data_encoding::BASE64
-        .decode(secret.as_bytes())
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(secret)
         .map_err(|e| format!("TSIG secret of {name} is not base64: {e}"))?;
     TSigner::new(secret, algorithm, name, FUDGE).map_err(|e| e.to_string())
 }

@@ -113,10 +113,11 @@ fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {
 }
 
 fn health_body(store: &FileStore) -> Vec<u8> {
-    let zones = store
+    let mut zones: Vec<ZoneHealth> = store
         .snapshot()
         .iter()
         .map(|z| ZoneHealth::of_zone(z))
         .collect();
+    zones.sort_unstable_by(|a, b| a.zone.cmp(&b.zone));
     Health::new(zones, None).to_json()
 }
