@@ -18,6 +18,9 @@ ensure_apt nsd knot knot-dnsutils bind9-dnsutils >/dev/null
 echo "building flatapex (release)"
 cargo build --quiet --release --locked --bin flatapex
 out=bench/results; mkdir -p "$out"
+# From here on this script and everything it starts run on CPU 1, so that nothing but the server
+# under test runs on CPU 0 (the servers are started with taskset -c 0).
+taskset -cp 1 $$ >/dev/null
 scratch_dir
 origin=big.test
 mkdir -p "$work/zones" "$work/peers"
@@ -114,27 +117,7 @@ kill "$knot"; wait "$knot" 2>/dev/null || true
 
 # --- NSD (a main process, xfrd and a server child: their PSS added)
 np=$(free_port)
-mkdir -p "$work/nsd"
-cat > "$work/nsd/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$np
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "$work/peers"
-    pidfile: "$work/nsd/nsd.pid"
-    database: ""
-    xfrdfile: "$work/nsd/xfrd.state"
-    zonelistfile: "$work/nsd/zone.list"
-    logfile: "$work/nsd/nsd.log"
-    rrl-ratelimit: 0
-    verbosity: 0
-remote-control:
-    control-enable: no
-zone:
-    name: $origin
-    zonefile: "$work/peers/$origin.zone"
-CONF
+nsd_conf "$work/nsd" "$np" "$origin" "$work/peers/$origin.zone"
 taskset -c 0 nsd -d -c "$work/nsd/nsd.conf" &
 nsd=$!; pids+=($nsd)
 wait_soa "$np"; sleep 2
@@ -162,5 +145,5 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "| during a reload | $rl_p50 | $rl_p99 | $rl_max | $rl_slow | $rl_n |"
   echo
   echo "(p99 during AXFRs ÷ idle p99: $(ratio "$xfr_p99" "$idle_p99"); flatapex loaded the zone in ${load_s}s;" \
-    "servers on CPU 0, clients on CPU 1; $(nproc) CPUs)"
+    "servers on CPU 0, clients on CPU 1; $(nproc --all) CPUs)"
 } | tee "$out/big-zone.txt"

@@ -34,28 +34,7 @@ start_flatapex() {  # port
 }
 
 start_nsd() {  # port
-  mkdir -p "$work/nsd"
-  cat > "$work/nsd/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$1
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "$work"
-    pidfile: "$work/nsd/nsd.pid"
-    database: ""
-    xfrdfile: "$work/nsd/xfrd.state"
-    zonelistfile: "$work/nsd/zone.list"
-    logfile: "$work/nsd/nsd.log"
-    rrl-ratelimit: 0
-    hide-version: yes
-    verbosity: 0
-remote-control:
-    control-enable: no
-zone:
-    name: $origin
-    zonefile: "$work/$origin.zone"
-CONF
+  nsd_conf "$work/nsd" "$1" "$origin" "$work/$origin.zone"
   taskset -c 0 nsd -d -c "$work/nsd/nsd.conf" &
   pids+=($!)
 }

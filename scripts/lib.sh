@@ -112,6 +112,34 @@ zone:
 CONF
 }
 
+# nsd_conf DIR PORT DOMAIN ZONEFILE: an nsd.conf in DIR that serves DOMAIN from ZONEFILE (an
+# absolute path) on 127.0.0.1@PORT, one server process, no rate limiting (benchmarks).
+nsd_conf() {
+  local dir=$1 port=$2 domain=$3 file=$4
+  mkdir -p "$dir"
+  cat > "$dir/nsd.conf" <<CONF
+server:
+    ip-address: 127.0.0.1@$port
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$(dirname "$file")"
+    pidfile: "$dir/nsd.pid"
+    database: ""
+    xfrdfile: "$dir/xfrd.state"
+    zonelistfile: "$dir/zone.list"
+    logfile: "$dir/nsd.log"
+    rrl-ratelimit: 0
+    hide-version: yes
+    verbosity: 0
+remote-control:
+    control-enable: no
+zone:
+    name: $domain
+    zonefile: "$file"
+CONF
+}
+
 # dnsdist_doh_conf FILE BACKEND-PORT DOH-PORT [EXTRA-LUA]: dnsdist with a plain-HTTP DoH front
 # (addDOHLocal without a certificate) on 127.0.0.1@DOH-PORT, forwarding to BACKEND-PORT.
 dnsdist_doh_conf() {

@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod battery;
+mod common;
 mod edge;
 mod fake_upstream;
 

@@ -5,6 +5,7 @@
 // Tests and tools are shells: they may read clocks, files and the environment.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod common;
 mod edge;
 mod fake_upstream;
 

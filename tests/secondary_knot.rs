@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Server;
+use common::{Server, free_port};
 use fake_upstream::FakeUpstream;
 
 const ZONE: &str = "\
@@ -40,14 +40,6 @@ fn big_zone() -> String {
         ));
     }
     text
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Runs dig with `args`; its standard output.

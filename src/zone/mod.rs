@@ -8,8 +8,10 @@ pub mod node;
 pub mod parse;
 pub mod problem;
 pub mod rdata;
+pub mod source;
 pub mod text;
 pub mod validate;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;

@@ -13,10 +13,11 @@
 //! An ALIAS is kept as an RRset of the private type [`ALIAS_CODE`] whose one RDATA is the
 //! target name; [`Node::rrsets`] never shows it, [`Node::alias`] does.
 
-use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::{
-    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict,
+
+use super::wire::is_decoded;
+pub use super::wire::{
+    answer_rdata, decode_rdata, encode_rdata, name_wire, raw_rdata, read_name, target_name,
 };
 
 /// The type code an ALIAS is stored under: hickory-proto's ANAME code, never served.
@@ -125,99 +126,6 @@ impl<'a> RrSetRef<'a> {
         self.rdatas()
             .filter_map(move |wire| target_name(rtype, wire))
     }
-}
-
-/// RDATA as answers carry it. Addresses and the types whose names may be compressed in a
-/// message (NS, CNAME, SOA, PTR, MX: RFC 1035 §4.1.4, RFC 3597 §4) are decoded, so hickory-proto
-/// compresses them; every other type goes out byte for byte as stored, so nothing is lost in a
-/// decode and re-encode (SVCB parameters keep their order, DNSSEC types need no crypto feature).
-pub fn answer_rdata(rtype: RecordType, wire: &[u8]) -> RData {
-    if is_decoded(rtype)
-        && let Ok(rdata) = decode_rdata(rtype, wire)
-    {
-        return rdata;
-    }
-    raw_rdata(rtype, wire)
-}
-
-/// RDATA of `rtype` sent byte for byte as `wire` (hickory-proto's generic RDATA).
-pub fn raw_rdata(rtype: RecordType, wire: &[u8]) -> RData {
-    RData::Unknown {
-        code: rtype,
-        rdata: if wire.is_empty() {
-            NULL::new()
-        } else {
-            NULL::with(wire.to_vec())
-        },
-    }
-}
-
-/// Whether answers carry `rtype` decoded (see [`answer_rdata`]).
-fn is_decoded(rtype: RecordType) -> bool {
-    matches!(
-        rtype,
-        RecordType::A
-            | RecordType::AAAA
-            | RecordType::NS
-            | RecordType::CNAME
-            | RecordType::SOA
-            | RecordType::PTR
-            | RecordType::MX
-    )
-}
-
-/// Decodes RDATA of `rtype` with hickory-proto; the whole of `wire` must be used.
-pub fn decode_rdata(rtype: RecordType, wire: &[u8]) -> Result<RData, String> {
-    let len = u16::try_from(wire.len()).map_err(|_| "RDATA over 65535 octets".to_string())?;
-    let mut decoder = BinDecoder::new(wire);
-    let rdata = RData::read(&mut decoder, rtype, Restrict::new(len))
-        .map_err(|e| format!("{rtype} RDATA: {e}"))?;
-    if !decoder.is_empty() {
-        return Err(format!("{rtype} RDATA has trailing octets"));
-    }
-    Ok(rdata)
-}
-
-/// Encodes RDATA for storage: wire form with names uncompressed and their case kept.
-pub fn encode_rdata(rdata: &RData) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::with_capacity(32);
-    let mut encoder = BinEncoder::new(&mut buf);
-    encoder.set_name_encoding(NameEncoding::Uncompressed);
-    rdata
-        .emit(&mut encoder)
-        .map_err(|e| format!("{} RDATA cannot be encoded: {e}", rdata.record_type()))?;
-    Ok(buf)
-}
-
-/// A name in wire form (uncompressed, with the root label), case kept.
-pub fn name_wire(name: &Name) -> Vec<u8> {
-    let mut wire = Vec::with_capacity(name.len() + 2);
-    for label in name.iter() {
-        wire.push(label.len() as u8);
-        wire.extend_from_slice(label);
-    }
-    wire.push(0);
-    wire
-}
-
-/// Reads an uncompressed name at the start of `wire`.
-fn read_name(wire: &[u8]) -> Option<Name> {
-    Name::read(&mut BinDecoder::new(wire)).ok()
-}
-
-/// The host name RDATA of `rtype` points at: the whole RDATA of NS, CNAME, PTR, DNAME and
-/// ALIAS; after the preference of MX, KX, AFSDB and RT (RFC 1035 §3.3.9, RFC 2230, RFC 1183);
-/// after priority, weight and port of SRV (RFC 2782).
-pub fn target_name(rtype: RecordType, wire: &[u8]) -> Option<Name> {
-    let skip = match rtype {
-        RecordType::NS | RecordType::CNAME | RecordType::PTR | RecordType::ANAME => 0,
-        RecordType::MX => 2,
-        RecordType::SRV => 6,
-        RecordType::Unknown(39) => 0,           // DNAME (RFC 6672 §2.1)
-        RecordType::Unknown(18 | 21 | 36) => 2, // AFSDB, RT, KX (RFC 2230)
-        _ => return None,
-    };
-    read_name(wire.get(skip..)?)
 }
 
 /// Builds a [`Node`]: RRsets merged by type, in any order.
@@ -494,122 +402,4 @@ impl Node {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use hickory_proto::rr::rdata::{A, CNAME, MX, TXT};
-
-    fn name(s: &str) -> Name {
-        Name::from_ascii(s).unwrap()
-    }
-
-    fn wire(rdata: RData) -> Vec<u8> {
-        encode_rdata(&rdata).unwrap()
-    }
-
-    #[test]
-    fn a_node_packs_sets_in_type_order_and_reads_them_back() {
-        let mut b = NodeBuilder::new(&name("WWW.Example.com."));
-        b.add(16, 300, wire(RData::TXT(TXT::new(vec!["hi".into()]))));
-        assert_eq!(
-            b.add(1, 60, wire(RData::A(A::new(192, 0, 2, 1)))),
-            Added::New
-        );
-        assert_eq!(
-            b.add(1, 30, wire(RData::A(A::new(192, 0, 2, 2)))),
-            Added::TtlLowered { was: 60 }
-        );
-        assert_eq!(
-            b.add(1, 90, wire(RData::A(A::new(192, 0, 2, 1)))),
-            Added::Duplicate
-        );
-        b.alias(&Alias {
-            target: name("edge.example.net."),
-            ttl: 600,
-        });
-        let node = b.finish().unwrap();
-        assert_eq!(node.name().to_string(), "WWW.Example.com.");
-        assert!(node.has_key(&super::super::model::name_key(&name("www.example.COM."))));
-        let types: Vec<_> = node.rrsets().map(|s| s.rtype).collect();
-        assert_eq!(types, vec![RecordType::A, RecordType::TXT]);
-        let a = node.rrset(RecordType::A).unwrap();
-        assert_eq!((a.ttl, a.len()), (30, 2));
-        let owner = name("www.example.com.");
-        let records: Vec<String> = a.records(&owner).map(|r| r.to_string()).collect();
-        assert_eq!(
-            records,
-            vec![
-                "www.example.com. 30 IN A 192.0.2.1",
-                "www.example.com. 30 IN A 192.0.2.2"
-            ]
-        );
-        assert_eq!(node.alias().unwrap().target, name("edge.example.net."));
-        assert!(
-            node.rrset(RecordType::ANAME).is_none(),
-            "the ALIAS is never an RRset"
-        );
-        assert_eq!(node.record_count(), 4);
-        assert_eq!(Node::from_bytes(node.as_bytes()).unwrap(), node);
-    }
-
-    #[test]
-    fn names_in_rdata_keep_their_case_and_are_never_compressed() {
-        let mut b = NodeBuilder::new(&name("example.com."));
-        b.add(
-            15,
-            60,
-            wire(RData::MX(MX::new(10, name("Mail.example.com.")))),
-        );
-        b.add(5, 60, wire(RData::CNAME(CNAME(name("example.com.")))));
-        let node = b.finish().unwrap();
-        let mx = node.rrset(RecordType::MX).unwrap();
-        assert_eq!(
-            mx.targets().next().unwrap().to_string(),
-            "Mail.example.com."
-        );
-        assert_eq!(
-            mx.rdatas().next().unwrap(),
-            b"\x00\x0a\x04Mail\x07example\x03com\x00"
-        );
-    }
-
-    #[test]
-    fn broken_packed_nodes_are_refused() {
-        let mut b = NodeBuilder::new(&name("example.com."));
-        b.add(1, 60, vec![192, 0, 2, 1]);
-        let good = b.finish().unwrap().as_bytes().to_vec();
-        let owner_end = 1 + usize::from(good[0]);
-        for cut in 0..good.len() {
-            // Cut right after the owner, it is a valid empty node.
-            assert_eq!(
-                Node::from_bytes(&good[..cut]).is_ok(),
-                cut == owner_end,
-                "cut at {cut}"
-            );
-        }
-        let mut bad_a = good.clone();
-        let last = bad_a.len() - 5;
-        bad_a[last] = 0; // RDATA length 0x0004 -> 0x0000 leaves trailing bytes
-        assert!(Node::from_bytes(&bad_a).is_err());
-        let mut short_a = NodeBuilder::new(&name("example.com."));
-        short_a.add(1, 60, vec![192, 0, 2]);
-        let short = short_a.finish().unwrap();
-        assert!(
-            Node::from_bytes(short.as_bytes()).is_err(),
-            "an A of 3 octets"
-        );
-    }
-
-    #[test]
-    fn other_types_go_out_byte_for_byte() {
-        let svcb = [0, 1, 0, 0, 1, 0, 3, 2, b'h', b'2'];
-        match answer_rdata(RecordType::HTTPS, &svcb) {
-            RData::Unknown { code, rdata } => {
-                assert_eq!(
-                    (code, rdata.anything.as_slice()),
-                    (RecordType::HTTPS, &svcb[..])
-                )
-            }
-            other => panic!("decoded: {other:?}"),
-        }
-    }
-}
+mod tests;

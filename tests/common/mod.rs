@@ -111,6 +111,15 @@ impl Drop for Server {
     }
 }
 
+/// A TCP port that is free on 127.0.0.1 right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// One UDP exchange.
 pub fn udp(addr: SocketAddr, query: &[u8]) -> Vec<u8> {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();

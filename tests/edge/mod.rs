@@ -19,6 +19,7 @@ use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RData, RecordType};
 use reqwest::blocking::{Client, Response};
 
+use super::common::free_port;
 use super::fake_upstream::FakeUpstream;
 
 pub const NEEDS: &str = "needs wrangler dev: run scripts/e2e-edge";
@@ -26,14 +27,6 @@ pub const NEEDS: &str = "needs wrangler dev: run scripts/e2e-edge";
 /// The repository root.
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A running `wrangler dev` with its own local KV and fake upstream.
