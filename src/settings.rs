@@ -147,9 +147,7 @@ impl Settings {
             .iter()
             .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
         {
-            return fail(format!(
-                "upstream {bad:?} is not an http:// or https:// URL"
-            ));
+            return fail(format!("upstream {bad:?}: DoH needs http:// or https://"));
         }
         if self.attempts == 0 || self.attempt_timeout_ms == 0 {
             return fail(format!(

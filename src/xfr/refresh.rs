@@ -256,37 +256,42 @@ impl RefreshRun {
         file_serial: impl Fn(&ZoneId) -> Option<u32>,
         schedule: &mut Schedule,
     ) -> RefreshReport {
-        let RefreshRun {
-            jobs,
-            stopped,
-            ran,
-            results,
-            now_ms,
-            settings,
-            ..
-        } = self;
         let mut report = RefreshReport {
-            total: jobs.len(),
-            done: ran.len(),
-            cursor: stopped.map(|p| jobs[p].key()),
+            total: self.jobs.len(),
+            done: self.ran.len(),
+            cursor: self.stopped.map(|p| self.jobs[p].key()),
             ..RefreshReport::default()
         };
-        let mut by_zone: BTreeMap<ZoneId, (ZoneReport, Option<ZoneState>)> = BTreeMap::new();
-        for &i in &ran {
-            let zone = &jobs[i].zone;
+        let mut zones = self.open_zones(states, &file_serial);
+        let due = self.record_results(states, &mut zones, &mut report);
+        for (i, due) in due {
+            schedule.due.insert(self.jobs[i].key(), due);
+        }
+        self.close_zones(states, zones, &mut report);
+        report
+    }
+
+    /// Each zone the run touched, moved to its file's serial, with its state before the run.
+    fn open_zones(
+        &self,
+        states: &mut BTreeMap<ZoneId, ZoneState>,
+        file_serial: &impl Fn(&ZoneId) -> Option<u32>,
+    ) -> BTreeMap<ZoneId, (ZoneReport, Option<ZoneState>)> {
+        let mut zones: BTreeMap<ZoneId, (ZoneReport, Option<ZoneState>)> = BTreeMap::new();
+        for &i in &self.ran {
+            let zone = &self.jobs[i].zone;
             let Some(file) = file_serial(zone) else {
                 continue;
             };
-            let entry = by_zone.entry(zone.clone()).or_insert_with(|| {
+            let entry = zones.entry(zone.clone()).or_insert_with(|| {
                 let before = states.get(zone).cloned();
                 let mut state = before.clone().unwrap_or_else(|| ZoneState::new(file));
                 let serial = state.follow_file(file);
-                let aliases = jobs.iter().filter(|j| &j.zone == zone).count();
                 states.insert(zone.clone(), state);
                 let report = ZoneReport {
                     zone: zone.clone(),
                     ran: 0,
-                    aliases,
+                    aliases: self.jobs.iter().filter(|j| &j.zone == zone).count(),
                     failed: 0,
                     serial,
                     changed: false,
@@ -296,52 +301,69 @@ impl RefreshRun {
             });
             entry.0.ran += 1;
         }
+        zones
+    }
+
+    /// Records each result in its zone's state; returns when each ALIAS that ran is due next:
+    /// at its flattened TTL, or after [`RETRY_FAILED_MS`] when a type failed.
+    fn record_results(
+        &self,
+        states: &mut BTreeMap<ZoneId, ZoneState>,
+        zones: &mut BTreeMap<ZoneId, (ZoneReport, Option<ZoneState>)>,
+        report: &mut RefreshReport,
+    ) -> FastMap<usize, u64> {
         let mut next_due: FastMap<usize, u64> = FastMap::default();
-        for result in results {
-            let job = &jobs[result.job];
+        for result in &self.results {
+            let job = &self.jobs[result.job];
             let (Some((zone_report, _)), Some(state)) =
-                (by_zone.get_mut(&job.zone), states.get_mut(&job.zone))
+                (zones.get_mut(&job.zone), states.get_mut(&job.zone))
             else {
                 continue;
             };
             let due = next_due
                 .entry(result.job)
-                .or_insert(now_ms + RETRY_FAILED_MS);
-            let Some(set) = result.set else {
+                .or_insert(self.now_ms + RETRY_FAILED_MS);
+            let Some(set) = &result.set else {
                 zone_report.failed += 1;
                 report.failures.push(format!(
                     "refresh of ALIAS {} -> {} {} failed; keeping the last good records: {}",
                     job.owner,
                     job.target,
                     result.rtype,
-                    result.reason.unwrap_or_default()
+                    result.reason.as_deref().unwrap_or_default()
                 ));
                 continue;
             };
-            *due = (*due).min(now_ms + u64::from(set.ttl.max(1)) * 1000);
+            *due = (*due).min(self.now_ms + u64::from(set.ttl.max(1)) * 1000);
             let recorded = state.record(
                 &owner_key(&job.owner),
                 result.rtype,
                 set.clone(),
-                settings.confirm_every_ms,
+                self.settings.confirm_every_ms,
             );
-            if recorded == Recorded::Changed {
-                zone_report.changed = true;
-            }
+            zone_report.changed |= recorded == Recorded::Changed;
             if recorded != Recorded::Unchanged && result.source != Source::Local {
-                report
-                    .last_good
-                    .push((AliasKey::new(&job.target, result.rtype.record_type()), set));
+                let key = AliasKey::new(&job.target, result.rtype.record_type());
+                report.last_good.push((key, set.clone()));
             }
         }
-        for (i, due) in next_due {
-            schedule.due.insert(jobs[i].key(), due);
-        }
-        for (zone, (mut zone_report, before)) in by_zone {
+        next_due
+    }
+
+    /// Drops the sets of ALIAS that are gone, bumps the serial of changed zones, and reports
+    /// each zone, with whether its state must be stored.
+    fn close_zones(
+        &self,
+        states: &mut BTreeMap<ZoneId, ZoneState>,
+        zones: BTreeMap<ZoneId, (ZoneReport, Option<ZoneState>)>,
+        report: &mut RefreshReport,
+    ) {
+        for (zone, (mut zone_report, before)) in zones {
             let Some(state) = states.get_mut(&zone) else {
                 continue;
             };
-            let owners: Vec<String> = jobs
+            let owners: Vec<String> = self
+                .jobs
                 .iter()
                 .filter(|j| j.zone == zone)
                 .map(|j| owner_key(&j.owner))
@@ -354,7 +376,6 @@ impl RefreshRun {
             zone_report.stored = before.as_ref() != Some(state);
             report.zones.push(zone_report);
         }
-        report
     }
 }
 

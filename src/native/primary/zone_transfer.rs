@@ -92,24 +92,10 @@ impl Primary {
         let Some(question) = request.queries.first().cloned() else {
             return false;
         };
-        let now = now_ms() / 1000;
-        let signer = match verify(&request, query, &self.transfers.keys, now) {
-            Verdict::Valid(key, mac) => Some(ResponseSigner::new(key, mac, now)),
-            Verdict::Invalid(why) => {
-                log(format!(
-                    "refused {rtype} of {} to {peer}: {why}",
-                    question.name()
-                ));
-                let _ = out.send(refusal(&request, ResponseCode::NotAuth)).await;
-                return true;
-            }
-            Verdict::Unsigned if self.transfers.allow.contains(&peer) => None,
-            Verdict::Unsigned => {
-                log(format!(
-                    "refused {rtype} of {} to {peer}: not an allowed transfer client and no TSIG",
-                    question.name()
-                ));
-                let _ = out.send(refusal(&request, ResponseCode::Refused)).await;
+        let signer = match self.authorize(peer, rtype, &request, query) {
+            Ok(signer) => signer,
+            Err(rcode) => {
+                let _ = out.send(refusal(&request, rcode)).await;
                 return true;
             }
         };
@@ -145,34 +131,71 @@ impl Primary {
             signer,
             sent: true,
         };
-        let mut framer = TransferFramer::new(request.metadata.id, question);
-        let mut count = 0usize;
-        for record in records {
-            count += 1;
-            if let Some(message) = framer.push(record)
-                && !sender.send(message).await
-            {
-                break;
-            }
-            // Let every other task (the UDP listener above all) run now and then: a query
-            // waits at most for a few dozen records to be packed.
-            if count.is_multiple_of(YIELD_EVERY) {
-                tokio::task::yield_now().await;
-            }
-        }
-        if sender.sent {
-            sender.send(framer.finish()).await;
-        }
-        let sent = sender.sent;
+        let framer = TransferFramer::new(request.metadata.id, question);
+        let count = stream(records, framer, &mut sender).await;
+        let cut = if sender.sent {
+            ""
+        } else {
+            ", cut short (the client went away)"
+        };
         log(format!(
-            "{rtype} of {id} serial {serial} to {peer}{tsig}: {} records{}",
-            count,
-            if sent {
-                ""
-            } else {
-                ", cut short (the client went away)"
-            }
+            "{rtype} of {id} serial {serial} to {peer}{tsig}: {count} records{cut}"
         ));
         true
     }
+
+    /// Who may have this transfer: an allowed address, or a valid TSIG (whose key then signs
+    /// the response); otherwise the rcode to refuse with, logged.
+    fn authorize(
+        &self,
+        peer: IpAddr,
+        rtype: RecordType,
+        request: &Message,
+        query: &[u8],
+    ) -> Result<Option<ResponseSigner>, ResponseCode> {
+        let now = now_ms() / 1000;
+        let zone = request
+            .queries
+            .first()
+            .map(|q| q.name().to_string())
+            .unwrap_or_default();
+        match verify(request, query, &self.transfers.keys, now) {
+            Verdict::Valid(key, mac) => Ok(Some(ResponseSigner::new(key, mac, now))),
+            Verdict::Invalid(why) => {
+                log(format!("refused {rtype} of {zone} to {peer}: {why}"));
+                Err(ResponseCode::NotAuth)
+            }
+            Verdict::Unsigned if self.transfers.allow.contains(&peer) => Ok(None),
+            Verdict::Unsigned => {
+                log(format!(
+                    "refused {rtype} of {zone} to {peer}: not an allowed transfer client and no TSIG"
+                ));
+                Err(ResponseCode::Refused)
+            }
+        }
+    }
+}
+
+/// Packs `records` into messages and sends them, yielding to the runtime every
+/// [`YIELD_EVERY`] records, so that a query waits at most for a few dozen records to be
+/// packed; returns how many records it packed.
+async fn stream(
+    records: impl Iterator<Item = hickory_proto::rr::Record>,
+    mut framer: TransferFramer,
+    sender: &mut Sender<'_>,
+) -> usize {
+    let mut count = 0usize;
+    for record in records {
+        count += 1;
+        if let Some(message) = framer.push(record)
+            && !sender.send(message).await
+        {
+            return count;
+        }
+        if count.is_multiple_of(YIELD_EVERY) {
+            tokio::task::yield_now().await;
+        }
+    }
+    sender.send(framer.finish()).await;
+    count
 }
