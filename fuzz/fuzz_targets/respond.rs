@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use flatapex::alias::NoUpstreams;
 use flatapex::message::Transport;
-use flatapex::respond::{Responder, ResponderConfig};
+use flatapex::respond::Responder;
 use flatapex::store::{MemoryStore, ZoneSet};
 use flatapex::zone::{NoIncludes, load_zone, origin_from_file_name};
 use hickory_proto::op::Message;
@@ -28,7 +28,7 @@ fn responder() -> &'static Responder<MemoryStore, NoUpstreams> {
                 load_zone(file, text, &origin, None, &NoIncludes).unwrap().zone
             })
             .collect();
-        Responder::new(MemoryStore::new(zones), NoUpstreams, ResponderConfig::default())
+        Responder::new(MemoryStore::new(zones), NoUpstreams, Default::default())
     })
 }
 
