@@ -8,6 +8,7 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use serde::Serialize;
 
 use crate::answer::Ede;
+use crate::zone::names::text_to_name;
 use crate::zone::text::rdata_text;
 
 /// A JSON API query.
@@ -38,9 +39,8 @@ impl JsonQuery {
         let name = name
             .filter(|n| !n.is_empty())
             .ok_or("missing the name parameter")?;
-        let mut name = Name::from_ascii(name)
-            .map_err(|e| format!("name {name:?} is not a domain name: {e}"))?;
-        name.set_fqdn(true);
+        let name =
+            text_to_name(name).map_err(|e| format!("name {name:?} is not a domain name: {e}"))?;
         let qtype = match qtype {
             None | Some("") => RecordType::A,
             Some(t) => match t.parse::<u16>() {

@@ -18,6 +18,7 @@ use crate::respond::Responder;
 use crate::xfr::state::state_key;
 use crate::xfr::{AliasJob, RefreshReport, RefreshRun, RefreshSettings, Schedule, ZoneState};
 use crate::zone::ZoneId;
+use crate::zone::names::text_to_name;
 
 /// The KV key of the scheduled refresher's cursor: the first ALIAS the last run did not reach.
 pub const CURSOR_KEY: &str = "flatapex/refresh-cursor";
@@ -37,8 +38,8 @@ fn jobs(index: &Index) -> Vec<AliasJob> {
             entry.aliases.iter().filter_map(move |alias| {
                 Some(AliasJob {
                     zone: zone.clone(),
-                    owner: Name::from_ascii(&alias.owner).ok()?,
-                    target: Name::from_ascii(&alias.target).ok()?,
+                    owner: text_to_name(&alias.owner).ok()?,
+                    target: text_to_name(&alias.target).ok()?,
                     ttl: alias.ttl,
                 })
             })

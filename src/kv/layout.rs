@@ -19,6 +19,7 @@ use hickory_proto::rr::RecordType;
 use serde::{Deserialize, Serialize};
 
 use crate::zone::model::{Node, Shard, name_key};
+use crate::zone::names::name_text;
 use crate::zone::{Zone, ZoneId};
 
 use super::codec::encode_nodes;
@@ -135,8 +136,8 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
             let mut list: Vec<IndexAlias> = zone
                 .aliases()
                 .map(|(owner, alias)| IndexAlias {
-                    owner: owner.to_ascii(),
-                    target: alias.target.to_ascii(),
+                    owner: name_text(&owner),
+                    target: name_text(&alias.target),
                     ttl: alias.ttl,
                 })
                 .collect();

@@ -1,11 +1,9 @@
 //! The lexical layer of a master file: RFC 1035 §5.1 "entries", with the line each starts on.
 //!
-//! hickory-proto parses the RDATA of every type (see [`super::rdata`]), but its own zone lexer
-//! is private to the crate, reports no line numbers, rejects quoted strings inside parentheses
-//! (the usual way to write a DKIM TXT record) and decodes `\DDD` wrongly. This module does only
-//! the part RFC 1035 §5.1 calls framing: it cuts the text into entries, joins lines inside
-//! `( … )`, drops `;` comments, and keeps each token's raw text and whether it was quoted.
-//! It interprets nothing: names, TTLs, types and RDATA are parsed by hickory-proto later.
+//! This module does only the part RFC 1035 §5.1 calls framing: it cuts the text into entries,
+//! joins lines inside `( … )`, drops `;` comments, and keeps each token's raw text and whether
+//! it was quoted. It interprets nothing: names ([`super::names`]), types ([`super::rrtype`])
+//! and RDATA ([`super::rdata`]) are read later.
 
 use std::borrow::Cow;
 

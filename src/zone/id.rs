@@ -4,6 +4,8 @@
 use std::fmt;
 
 use hickory_proto::rr::Name;
+
+use super::names::{name_text, text_to_name};
 use serde::{Deserialize, Serialize};
 
 /// A zone apex as an identifier: lowercase, absolute, IDNs in their `xn--` form.
@@ -14,15 +16,12 @@ pub struct ZoneId(String);
 impl ZoneId {
     /// The identifier of the zone whose apex is `apex`.
     pub fn of(apex: &Name) -> ZoneId {
-        let mut name = apex.to_lowercase();
-        name.set_fqdn(true);
-        ZoneId(name.to_ascii())
+        ZoneId(name_text(&apex.to_lowercase()))
     }
 
     /// Reads an identifier as users write it: any case, with or without the trailing dot.
     pub fn parse(text: &str) -> Result<ZoneId, String> {
-        let name =
-            Name::from_ascii(text).map_err(|e| format!("{text:?} is not a zone name: {e}"))?;
+        let name = text_to_name(text).map_err(|e| format!("{text:?} is not a zone name: {e}"))?;
         Ok(ZoneId::of(&name))
     }
 
@@ -33,7 +32,7 @@ impl ZoneId {
 
     /// The apex as a name.
     pub fn name(&self) -> Name {
-        Name::from_ascii(&self.0).unwrap_or_else(|_| Name::root())
+        text_to_name(&self.0).unwrap_or_else(|_| Name::root())
     }
 }
 

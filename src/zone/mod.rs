@@ -1,13 +1,16 @@
-//! Zones: RFC 1035 master files (with ALIAS) read through hickory-proto, validated, and held as
-//! a [`Zone`] that [`Zone::lookup`](crate::zone::Zone::lookup) answers from.
+//! Zones: RFC 1035 master files (with ALIAS) read into wire form, validated, and held as a
+//! [`Zone`] that [`Zone::lookup`](crate::zone::Zone::lookup) answers from.
 
 pub mod entries;
+pub mod generate;
 pub mod id;
 pub mod model;
+pub mod names;
 pub mod node;
 pub mod parse;
 pub mod problem;
 pub mod rdata;
+pub mod rrtype;
 pub mod source;
 pub mod text;
 pub mod validate;
@@ -70,7 +73,5 @@ pub fn origin_from_file_name(file_name: &str) -> Option<Name> {
     if stem.is_empty() {
         return None;
     }
-    let mut name = Name::from_ascii(stem).ok()?;
-    name.set_fqdn(true);
-    Some(name)
+    names::text_to_name(stem).ok()
 }

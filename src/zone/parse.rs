@@ -1,21 +1,27 @@
 //! Master-file entries → records with their source lines (RFC 1035 §5, RFC 2308 §4 `$TTL`,
-//! RFC 3597 `TYPEnnn`), plus flatapex's ALIAS extension (`name TTL IN ALIAS target.`, with
-//! ANAME accepted as a synonym).
+//! RFC 3597 `TYPEnnn`, BIND's `$GENERATE`), plus flatapex's ALIAS extension
+//! (`name TTL IN ALIAS target.`, with ANAME accepted as a synonym).
 //!
 //! Every entry that cannot be read becomes a [`Problem`] naming the file and line, and reading
 //! goes on with the next entry, so one run reports every mistake, as named-checkzone does.
+//! Names are read by [`super::names`], types by [`super::rrtype`] and RDATA by
+//! [`super::rdata`], all straight into wire form (docs/ARCHITECTURE.md, "Zone model").
 
-use std::str::FromStr;
 use std::sync::Arc;
 
-use hickory_proto::rr::{Name, RData, RecordType};
-use hickory_proto::serialize::txt::parse_ttl;
+use hickory_proto::rr::{Name, RecordType};
 
 use super::entries::{Entries, Entry, Token};
-use super::node::{encode_rdata, name_wire};
+use super::generate::expand_generate;
+use super::names::parse_name;
+use super::node::{ALIAS_CODE, name_wire};
 use super::problem::Problem;
-use super::rdata::parse_rdata;
+use super::rdata::{parse_rdata, parse_ttl};
+use super::rrtype::parse_type;
 pub use super::source::{SourceRecord, SourceRecords, wire_name};
+
+/// The TTL of a record that has none, with no `$TTL` and no earlier TTL: Knot's `default-ttl`.
+pub const DEFAULT_TTL: u32 = 3600;
 
 /// `$INCLUDE` nesting deeper than this is refused (it is almost surely a loop).
 const MAX_INCLUDE_DEPTH: usize = 8;
@@ -60,11 +66,10 @@ pub fn parse_master_file(
         ),
         problems: Vec::new(),
         state: State {
-            origin: origin.clone(),
+            origin: name_wire(origin),
             owner: None,
             default_ttl: None,
             last_ttl: None,
-            soa_minimum: None,
         },
     };
     reader.read(Arc::from(file), text, 0);
@@ -72,11 +77,11 @@ pub fn parse_master_file(
 }
 
 struct State {
-    origin: Name,
+    /// The current origin, in wire form.
+    origin: Vec<u8>,
     owner: Option<Vec<u8>>,
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
-    soa_minimum: Option<u32>,
 }
 
 struct Reader<'i> {
@@ -115,7 +120,7 @@ impl Reader<'_> {
         let mut fields = entry.tokens.iter().copied();
         if !entry.leading_blank {
             let owner = match fields.next() {
-                Some(token) => name_wire(&self.name(token).map_err(fail)?),
+                Some(token) => self.name(token).map_err(fail)?,
                 None => return Err(fail("the first record has no owner name".into())),
             };
             self.state.owner = Some(owner);
@@ -124,25 +129,50 @@ impl Reader<'_> {
             return Err(fail("the first record has no owner name".into()));
         }
         let rest: Vec<Token<'_>> = fields.collect();
-        let (ttl, rtype, rdata) = self.ttl_class_type(&rest).map_err(fail)?;
-        let (rtype, rdata) = match rtype {
-            TypeField::Alias => (
-                RecordType::ANAME,
-                name_wire(&self.alias_target(rdata).map_err(fail)?),
-            ),
-            TypeField::Rr(rtype) => {
-                let rdata = parse_rdata(rtype, rdata, &self.state.origin).map_err(fail)?;
-                if let RData::SOA(soa) = &rdata {
-                    self.state.soa_minimum = Some(soa.minimum);
-                }
-                (rtype, encode_rdata(&rdata).map_err(fail)?)
-            }
+        self.record(file, line, &rest).map_err(fail)
+    }
+
+    /// One line a `$GENERATE` made: `owner [<TTL>] [<class>] <type> <RDATA>`.
+    fn generated(&mut self, file: &Arc<str>, line: usize, text: &str) -> Result<(), String> {
+        let entry = match Entries::new(text).next() {
+            Some(Ok(entry)) => entry,
+            Some(Err(e)) => return Err(e.message),
+            None => return Err("an empty record".into()),
         };
-        let ttl = self.ttl(ttl, file, line).map_err(fail)?;
+        let (owner, rest) = entry.tokens.split_first().ok_or("an empty record")?;
+        self.state.owner = Some(self.name(*owner)?);
+        self.record(file, line, rest)
+    }
+
+    /// `[<TTL>] [<class>] <type> <RDATA>` at the current owner.
+    fn record(&mut self, file: &Arc<str>, line: usize, fields: &[Token<'_>]) -> Result<(), String> {
+        let (ttl, code, rdata) = self.ttl_class_type(fields)?;
+        if code == ALIAS_CODE && !is_alias_word(fields) {
+            // A real TYPE65305 record (private use, RFC 6895 §3.1) cannot be kept: flatapex
+            // stores ALIAS under that code. Knot would serve it; it is dropped, not the zone.
+            self.problems.push(Problem::warning(
+                file,
+                Some(line),
+                format!(
+                    "TYPE{ALIAS_CODE} records are not served: flatapex keeps ALIAS under that code; record ignored"
+                ),
+            ));
+            return Ok(());
+        }
+        let rdata = if code == ALIAS_CODE {
+            self.alias_target(rdata)?
+        } else {
+            let parsed = parse_rdata(code, rdata, &self.state.origin)?;
+            for warning in parsed.warnings {
+                self.problems
+                    .push(Problem::warning(file, Some(line), warning));
+            }
+            parsed.wire
+        };
+        let ttl = self.ttl(ttl, file, line)?;
         let owner = self.state.owner.as_deref().unwrap_or(&[0]);
         self.records
-            .push(file, line, owner, ttl, rtype, &rdata)
-            .map_err(fail)
+            .push(file, line, owner, ttl, RecordType::from(code), &rdata)
     }
 
     fn directive(
@@ -192,7 +222,14 @@ impl Reader<'_> {
                 Ok(())
             }
             "$GENERATE" => {
-                Err("$GENERATE is a BIND extension that flatapex does not expand".into())
+                let previous_owner = self.state.owner.clone();
+                for line in expand_generate(args)? {
+                    self.generated(file, entry.line, &line)
+                        .map_err(|e| format!("$GENERATE line {line:?}: {e}"))?;
+                }
+                // As in BIND, the generated owners do not become the owner of what follows.
+                self.state.owner = previous_owner;
+                Ok(())
             }
             other => Err(format!("unknown directive {other}")),
         }
@@ -202,7 +239,7 @@ impl Reader<'_> {
     fn ttl_class_type<'t>(
         &self,
         fields: &'t [Token<'t>],
-    ) -> Result<(Option<u32>, TypeField, &'t [Token<'t>]), String> {
+    ) -> Result<(Option<u32>, u16, &'t [Token<'t>]), String> {
         let mut ttl = None;
         let mut class_seen = false;
         for (i, token) in fields.iter().enumerate() {
@@ -231,7 +268,7 @@ impl Reader<'_> {
                     token.raw
                 ));
             } else {
-                return Ok((ttl, type_field(&upper)?, &fields[i + 1..]));
+                return Ok((ttl, type_field(token.raw)?, &fields[i + 1..]));
             }
         }
         Err("the record has no type".into())
@@ -245,73 +282,50 @@ impl Reader<'_> {
         if let Some(ttl) = self.state.default_ttl.or(self.state.last_ttl) {
             return Ok(ttl);
         }
-        match self.state.soa_minimum {
-            Some(minimum) => {
-                self.problems.push(Problem::warning(
-                    file,
-                    Some(line),
-                    format!("no TTL and no $TTL; using the SOA MINIMUM {minimum} (RFC 2308 §4)"),
-                ));
-                self.state.last_ttl = Some(minimum);
-                Ok(minimum)
-            }
-            None => Err("no TTL: give one or put $TTL at the top of the file (RFC 2308 §4)".into()),
-        }
+        self.problems.push(Problem::warning(
+            file,
+            Some(line),
+            format!(
+                "no TTL and no $TTL before this record; using {DEFAULT_TTL}, as Knot does \
+                 (put $TTL at the top of the file, RFC 2308 §4)"
+            ),
+        ));
+        self.state.last_ttl = Some(DEFAULT_TTL);
+        Ok(DEFAULT_TTL)
     }
 
-    fn alias_target(&self, rdata: &[Token<'_>]) -> Result<Name, String> {
+    fn alias_target(&self, rdata: &[Token<'_>]) -> Result<Vec<u8>, String> {
         match rdata {
             [target] if !target.quoted => self.name(*target),
             _ => Err("ALIAS takes exactly one target name".into()),
         }
     }
 
-    /// A domain name field: `@`, absolute, or relative to the current origin.
-    fn name(&self, token: Token<'_>) -> Result<Name, String> {
+    /// A domain name field in wire form: `@`, absolute, or relative to the current origin.
+    fn name(&self, token: Token<'_>) -> Result<Vec<u8>, String> {
+        if token.quoted {
+            return Err(format!(
+                "a domain name cannot be quoted (\"{}\")",
+                token.raw
+            ));
+        }
         parse_name(token.raw, &self.state.origin)
     }
 }
 
-/// Parses a domain name as written in a zone file, keeping its case.
-pub fn parse_name(text: &str, origin: &Name) -> Result<Name, String> {
-    if text == "@" {
-        return Ok(origin.clone());
-    }
-    let name = Name::from_ascii(text).map_err(|e| format!("bad domain name {text:?}: {e}"))?;
-    if name.is_fqdn() {
-        return Ok(name);
-    }
-    name.append_domain(origin)
-        .map_err(|e| format!("bad domain name {text:?}: {e}"))
-}
-
-enum TypeField {
-    Rr(RecordType),
-    Alias,
+/// Whether the type field among `fields` is spelt ALIAS or ANAME (not `TYPE65305`).
+fn is_alias_word(fields: &[Token<'_>]) -> bool {
+    fields
+        .iter()
+        .any(|t| t.raw.eq_ignore_ascii_case("ALIAS") || t.raw.eq_ignore_ascii_case("ANAME"))
 }
 
 /// A type mnemonic, `TYPEnnn` (RFC 3597 §5), or ALIAS/ANAME.
-fn type_field(upper: &str) -> Result<TypeField, String> {
-    if upper == "ALIAS" || upper == "ANAME" {
-        return Ok(TypeField::Alias);
+fn type_field(text: &str) -> Result<u16, String> {
+    if text.eq_ignore_ascii_case("ALIAS") || text.eq_ignore_ascii_case("ANAME") {
+        return Ok(ALIAS_CODE);
     }
-    if let Some(code) = upper.strip_prefix("TYPE")
-        && let Ok(code) = code.parse::<u16>()
-    {
-        if RecordType::from(code) == RecordType::ANAME {
-            return Err(format!(
-                "TYPE{code} is how flatapex keeps ALIAS; write ALIAS"
-            ));
-        }
-        return Ok(TypeField::Rr(RecordType::from(code)));
-    }
-    match RecordType::from_str(upper) {
-        Ok(RecordType::ANY | RecordType::AXFR | RecordType::IXFR | RecordType::OPT) => Err(
-            format!("{upper} is a query or meta type, not a record type"),
-        ),
-        Ok(rtype) => Ok(TypeField::Rr(rtype)),
-        Err(_) => Err(format!("unknown record type {upper}")),
-    }
+    parse_type(text)
 }
 
 fn parse_ttl_field(text: &str) -> Result<u32, String> {

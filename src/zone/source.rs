@@ -146,11 +146,7 @@ impl SourceRecord<'_> {
 
     /// The type as written in problems: ALIAS, or the record type.
     pub fn type_text(&self) -> String {
-        if self.is_alias() {
-            "ALIAS".into()
-        } else {
-            self.rtype.to_string()
-        }
+        super::text::type_text(self.rtype)
     }
 }
 

@@ -1,74 +1,36 @@
 //! Records in presentation format (RFC 1035 §5.1): the one printer behind zone text
 //! (`/zones/<zone>`, exports), the JSON API and the debug TXT.
 //!
-//! hickory-proto prints most types. Two cases are done here: TXT, whose strings are printed
-//! byte for byte with RFC 1035 escapes (hickory drops non-UTF-8 bytes), and types hickory does
-//! not decode, printed in the RFC 3597 §5 generic form `\# <length> <hex>`. RDATA kept in wire
-//! form (see [`crate::zone::node::answer_rdata`]) is decoded first when hickory knows its type.
-
-use std::fmt::Write;
+//! Every type prints from its wire form through [`print_rdata`], the inverse of the zone
+//! reader: what is printed reads in again as the same bytes. RDATA hickory-proto decoded (the
+//! answer types of [`crate::zone::wire::answer_rdata`], upstream addresses) is encoded first.
 
 use hickory_proto::rr::{RData, Record, RecordType};
 
-use super::node::decode_rdata;
+use super::names::print_name;
+use super::node::ALIAS_CODE;
+use super::rdata::print_rdata;
+use super::wire::{encode_rdata, name_wire};
 
-/// The type as a master file writes it: its mnemonic, or `TYPEnnn` (RFC 3597 §5).
+pub use super::rdata::quoted;
+
+/// The type as a master file writes it: its mnemonic, `ALIAS`, or `TYPEnnn` (RFC 3597 §5).
 pub fn type_text(rtype: RecordType) -> String {
-    match rtype {
-        RecordType::Unknown(code) => format!("TYPE{code}"),
-        known => known.to_string(),
+    match u16::from(rtype) {
+        ALIAS_CODE => "ALIAS".to_string(),
+        code => super::rrtype::type_text(code),
     }
-}
-
-/// A character-string in quotes, with `"` and `\` escaped and bytes outside printable ASCII as
-/// `\DDD` (RFC 1035 §5.1).
-pub fn quoted(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(char::from(b));
-            }
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\{b:03}");
-            }
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// RDATA in presentation form.
 pub fn rdata_text(rdata: &RData) -> String {
+    let code = u16::from(rdata.record_type());
     match rdata {
-        RData::TXT(txt) => txt
-            .txt_data
-            .iter()
-            .map(|s| quoted(s))
-            .collect::<Vec<_>>()
-            .join(" "),
-        RData::Unknown { code, rdata } => {
-            let bytes = &rdata.anything;
-            // DNSSEC types decode only where hickory has its crypto features (natively, not in
-            // wasm), so they are printed generically everywhere, the same in both shells.
-            if !matches!(code, RecordType::Unknown(_))
-                && !code.is_dnssec()
-                && let Ok(decoded) = decode_rdata(*code, bytes)
-                && !matches!(decoded, RData::Unknown { .. })
-            {
-                return rdata_text(&decoded);
-            }
-            let mut out = format!("\\# {}", bytes.len());
-            if !bytes.is_empty() {
-                out.push(' ');
-                out.push_str(&hex::encode(bytes));
-            }
-            out
-        }
-        other => other.to_string(),
+        RData::Unknown { rdata, .. } => print_rdata(code, &rdata.anything),
+        decoded => match encode_rdata(decoded) {
+            Ok(wire) => print_rdata(code, &wire),
+            Err(_) => decoded.to_string(),
+        },
     }
 }
 
@@ -76,7 +38,7 @@ pub fn rdata_text(rdata: &RData) -> String {
 pub fn record_line(record: &Record) -> String {
     format!(
         "{} {} IN {} {}",
-        record.name,
+        print_name(&name_wire(&record.name)),
         record.ttl,
         type_text(record.record_type()),
         rdata_text(&record.data)

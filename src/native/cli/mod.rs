@@ -94,7 +94,7 @@ struct CheckArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The zone's apex, when it is not in the file name (applies to every file given).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::zone::names::text_to_name)]
     origin: Option<Name>,
     /// Do not print warnings.
     #[arg(long, short)]

@@ -32,7 +32,7 @@ pub struct PushArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// The zone's apex, when it is not in the file name (applies to every file given).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::zone::names::text_to_name)]
     origin: Option<Name>,
     /// Target size of one stored shard; larger zones are split.
     #[arg(long, default_value_t = DEFAULT_SHARD_BYTES)]
