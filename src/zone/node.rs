@@ -12,9 +12,13 @@
 //!
 //! An ALIAS is kept as an RRset of the private type [`ALIAS_CODE`] whose one RDATA is the
 //! target name; [`Node::rrsets`] never shows it, [`Node::alias`] does.
+//!
+//! RRSIGs are kept as one RRset per type covered, in type-covered order, each with its own TTL
+//! (RFC 4034 §3: an RRSIG's TTL is that of the RRset it covers, so one name's RRSIGs differ).
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+use super::rdata::canonical_rdata;
 use super::wire::is_decoded;
 pub use super::wire::{
     answer_rdata, decode_rdata, encode_rdata, name_wire, raw_rdata, read_name, target_name,
@@ -128,6 +132,14 @@ impl<'a> RrSetRef<'a> {
     }
 }
 
+/// What orders and separates RRsets in a node: the type, and for RRSIG the type covered.
+fn set_key(code: u16, rdata: &[u8]) -> (u16, u16) {
+    match (code, rdata) {
+        (46, [high, low, ..]) => (code, u16::from_be_bytes([*high, *low])),
+        _ => (code, 0),
+    }
+}
+
 /// Builds a [`Node`]: RRsets merged by type, in any order.
 #[derive(Clone, Debug)]
 pub struct NodeBuilder {
@@ -142,15 +154,11 @@ pub enum Added {
     New,
     /// The same RDATA was already there (RFC 2181 §5: an RRset is a set); dropped.
     Duplicate,
-    /// Added, but its TTL differed from the set's: the set takes the lower (RFC 2181 §5.2).
-    TtlLowered {
+    /// Added, but its TTL differed from the set's: the set takes this record's TTL, the last
+    /// one read, as Knot does (RFC 2181 §5.2 wants one TTL per RRset).
+    TtlChanged {
         /// The set's TTL before.
         was: u32,
-    },
-    /// Added with a higher TTL than the set's, which keeps its own (RFC 2181 §5.2).
-    TtlIgnored {
-        /// The set's TTL.
-        set: u32,
     },
 }
 
@@ -173,7 +181,11 @@ impl NodeBuilder {
 
     /// Adds one record of type code `code` with RDATA `wire`.
     pub fn add(&mut self, code: u16, ttl: u32, wire: Vec<u8>) -> Added {
-        let at = match self.sets.binary_search_by_key(&code, |s| s.0) {
+        let key = set_key(code, &wire);
+        let at = match self
+            .sets
+            .binary_search_by_key(&key, |s| set_key(s.0, &s.2[0]))
+        {
             Ok(at) => at,
             Err(at) => {
                 self.sets.insert(at, (code, ttl, vec![wire]));
@@ -181,19 +193,17 @@ impl NodeBuilder {
             }
         };
         let set = &mut self.sets[at];
-        if set.2.contains(&wire) {
+        // RFC 2181 §5: an RRset holds no two equal records; names compare as RFC 4034 §6.2 says.
+        let canonical = canonical_rdata(code, &wire);
+        if set.2.iter().any(|w| canonical_rdata(code, w) == canonical) {
             return Added::Duplicate;
         }
         set.2.push(wire);
-        match ttl.cmp(&set.1) {
-            std::cmp::Ordering::Less => {
-                let was = set.1;
-                set.1 = ttl;
-                Added::TtlLowered { was }
-            }
-            std::cmp::Ordering::Greater => Added::TtlIgnored { set: set.1 },
-            std::cmp::Ordering::Equal => Added::New,
+        if ttl == set.1 {
+            return Added::New;
         }
+        let was = std::mem::replace(&mut set.1, ttl);
+        Added::TtlChanged { was }
     }
 
     /// Sets the ALIAS (replacing any earlier one).
@@ -269,12 +279,14 @@ impl Node {
         while !rest.is_empty() {
             let header = rest.get(..8).ok_or("an RRset header runs past the end")?;
             let code = u16::from_be_bytes([header[0], header[1]]);
-            if last.is_some_and(|l| l >= code) {
-                return Err("RRsets are not in type order".into());
-            }
-            last = Some(code);
             let count = u16::from_be_bytes([header[6], header[7]]);
             rest = &rest[8..];
+            let first = rest.get(2..4).unwrap_or_default();
+            let key = set_key(code, first);
+            if last.is_some_and(|l| l >= key) {
+                return Err("RRsets are not in type order".into());
+            }
+            last = Some(key);
             for _ in 0..count {
                 let len = rest.get(..2).ok_or("an RDATA length runs past the end")?;
                 let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
@@ -354,7 +366,8 @@ impl Node {
         self.all_sets().filter(|s| u16::from(s.rtype) != ALIAS_CODE)
     }
 
-    /// The RRset of `rtype`, if present.
+    /// The RRset of `rtype`, if present. For RRSIG, the signatures of the lowest type covered,
+    /// as Knot answers a query for RRSIG.
     pub fn rrset(&self, rtype: RecordType) -> Option<RrSetRef<'_>> {
         if u16::from(rtype) == ALIAS_CODE {
             return None;
@@ -380,6 +393,18 @@ impl Node {
     /// Whether this node holds no data: an empty non-terminal.
     pub fn is_empty_non_terminal(&self) -> bool {
         self.bytes.len() == 1 + usize::from(self.bytes[0])
+    }
+
+    /// Whether this node holds only NSEC3 records and their signatures. Such names are hashes
+    /// kept beside the zone's tree (RFC 5155 §7.2), not names in it, so lookup treats them as
+    /// absent, as Knot does.
+    pub fn is_nsec3_only(&self) -> bool {
+        !self.is_empty_non_terminal()
+            && self.all_sets().all(|set| match set.rtype {
+                RecordType::NSEC3 => true,
+                RecordType::RRSIG => set.rdatas().all(|rdata| rdata.starts_with(&[0, 50])),
+                _ => false,
+            })
     }
 
     /// The number of records, the ALIAS included.

@@ -89,12 +89,13 @@ pub fn read_name(wire: &[u8]) -> Option<Name> {
 /// ALIAS; after the preference of MX, KX, AFSDB and RT (RFC 1035 §3.3.9, RFC 2230, RFC 1183);
 /// after priority, weight and port of SRV (RFC 2782).
 pub fn target_name(rtype: RecordType, wire: &[u8]) -> Option<Name> {
-    let skip = match rtype {
-        RecordType::NS | RecordType::CNAME | RecordType::PTR | RecordType::ANAME => 0,
-        RecordType::MX => 2,
-        RecordType::SRV => 6,
-        RecordType::Unknown(39) => 0,           // DNAME (RFC 6672 §2.1)
-        RecordType::Unknown(18 | 21 | 36) => 2, // AFSDB, RT, KX (RFC 2230)
+    let skip = match u16::from(rtype) {
+        // NS, CNAME, PTR, DNAME (RFC 6672 §2.1), ALIAS.
+        2 | 5 | 12 | 39 | super::node::ALIAS_CODE => 0,
+        // MX, AFSDB, RT, KX (RFC 1035 §3.3.9, RFC 1183, RFC 2230).
+        15 | 18 | 21 | 36 => 2,
+        // SRV (RFC 2782).
+        33 => 6,
         _ => return None,
     };
     read_name(wire.get(skip..)?)

@@ -21,7 +21,7 @@ fn a_node_packs_sets_in_type_order_and_reads_them_back() {
     );
     assert_eq!(
         b.add(1, 30, wire(RData::A(A::new(192, 0, 2, 2)))),
-        Added::TtlLowered { was: 60 }
+        Added::TtlChanged { was: 60 }
     );
     assert_eq!(
         b.add(1, 90, wire(RData::A(A::new(192, 0, 2, 1)))),
