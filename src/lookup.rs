@@ -1,8 +1,10 @@
 //! Authoritative lookup in one zone: RFC 1034 §4.3.2 steps 3a–3c, with RFC 4592 wildcards,
-//! RFC 2308 negative answers, referrals below zone cuts, and ALIAS owners left for flattening.
+//! RFC 2308 negative answers, referrals below zone cuts, DNAME redirection (RFC 6672 §3.2),
+//! and ALIAS owners left for flattening.
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::rdata::CNAME;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::answer::{AliasRequest, Answer, Pending};
 use crate::zone::model::{Node, RrSetRef, Zone, label_starts, name_key};
@@ -13,6 +15,13 @@ pub const MAX_CNAME_HOPS: usize = 16;
 enum Step {
     Done,
     Follow(Name),
+}
+
+/// `ancestor`, a suffix of `name` (or `name` itself), spelt as `name` spells it. Answers keep
+/// the query's case (RFC 4343 §4.1), as Knot's do.
+fn in_case_of(name: &Name, ancestor: &Name) -> Name {
+    let skip = name.iter().count().saturating_sub(ancestor.iter().count());
+    Name::from_labels(name.iter().skip(skip)).unwrap_or_else(|_| ancestor.clone())
 }
 
 impl Zone {
@@ -47,25 +56,39 @@ impl Zone {
         }
     }
 
-    /// Finds the node for `name`: a zone cut on the way down gives a referral, a missing name
-    /// goes to wildcard matching (RFC 1034 §4.3.2 step 3; RFC 4592 §3.3.1).
+    /// Finds the node for `name`: a zone cut on the way down gives a referral, a DNAME above
+    /// the name redirects it, a missing name goes to wildcard matching (RFC 1034 §4.3.2 step 3;
+    /// RFC 6672 §3.2; RFC 4592 §3.3.1).
     fn step(&self, name: &Name, key: &[u8], qtype: RecordType, answer: &mut Answer) -> Step {
         let apex_len = self.apex_key().len();
+        if key.len() > apex_len
+            && let Some(apex) = self.node_by_key(self.apex_key())
+            && let Some(dname) = apex.rrset(RecordType::DNAME)
+        {
+            return self.redirect(&in_case_of(name, &apex.name()), dname, name, answer);
+        }
         let mut closest = apex_len;
         for start in label_starts(key).into_iter().rev() {
             let suffix = &key[start..];
             if suffix.len() <= apex_len {
                 continue;
             }
-            let Some(node) = self.node_by_key(suffix) else {
+            // An NSEC3 owner is not a name of the zone (RFC 5155 §7.2).
+            let found = self.node_by_key(suffix);
+            let Some(node) = found.filter(|node| start > 0 || !node.is_nsec3_only()) else {
                 return self.no_such_name(name, &key[key.len() - closest..], qtype, answer);
             };
             if node.rrset(RecordType::NS).is_some() {
                 // DS is the parent side's data (RFC 4035 §3.1.4.1), so it is answered here.
                 if !(start == 0 && qtype == RecordType::DS) {
-                    self.referral(node, answer);
+                    self.referral(&in_case_of(name, &node.name()), node, answer);
                     return Step::Done;
                 }
+            }
+            if start > 0
+                && let Some(dname) = node.rrset(RecordType::DNAME)
+            {
+                return self.redirect(&in_case_of(name, &node.name()), dname, name, answer);
             }
             closest = suffix.len();
         }
@@ -75,12 +98,55 @@ impl Zone {
         }
     }
 
+    /// RFC 6672 §3.2 step 3c: `name` is below the DNAME at `node`: the DNAME goes in the
+    /// answer with a CNAME synthesized from it, which is then followed; a name that would be
+    /// over 255 octets gives YXDOMAIN (RFC 6672 §2.2).
+    fn redirect(
+        &self,
+        owner: &Name,
+        dname: RrSetRef<'_>,
+        name: &Name,
+        answer: &mut Answer,
+    ) -> Step {
+        // A DNAME met again while following a chain is not repeated (RFC 6672 §3.4).
+        for record in self.records_of(dname, owner) {
+            if !answer.answers.contains(&record) {
+                answer.answers.push(record);
+            }
+        }
+        let Some(target) = dname.targets().next() else {
+            return Step::Done;
+        };
+        let keep = name.iter().count() - owner.iter().count();
+        let synthesized = Name::from_labels(name.iter().take(keep))
+            .and_then(|prefix| prefix.append_domain(&target));
+        match synthesized {
+            Ok(new) => {
+                // RFC 6672 §3.1: the CNAME has the DNAME's TTL.
+                answer.answers.push(Record::from_rdata(
+                    name.clone(),
+                    dname.ttl,
+                    RData::CNAME(CNAME(new.clone())),
+                ));
+                Step::Follow(new)
+            }
+            Err(_) => {
+                answer.rcode = ResponseCode::YXDomain;
+                Step::Done
+            }
+        }
+    }
+
     /// RFC 1034 §4.3.2 step 3a, at an existing node (or a matching wildcard, with `owner` the
     /// query name, RFC 4592 §3.3.1).
     fn at_node(&self, node: &Node, owner: &Name, qtype: RecordType, answer: &mut Answer) -> Step {
-        // ANY matches the CNAME itself, so it is not followed (RFC 1034 §3.7.1, §4.3.2).
-        if !matches!(qtype, RecordType::CNAME | RecordType::ANY)
-            && let Some(cname) = node.rrset(RecordType::CNAME)
+        // ANY matches the CNAME itself, so it is not followed (RFC 1034 §3.7.1, §4.3.2); nor
+        // are the DNSSEC records that may sit beside it (RFC 4035 §2.5), which answer for
+        // themselves.
+        if !matches!(
+            qtype,
+            RecordType::CNAME | RecordType::ANY | RecordType::RRSIG | RecordType::NSEC
+        ) && let Some(cname) = node.rrset(RecordType::CNAME)
         {
             answer.answers.extend(self.records_of(cname, owner));
             return match cname.targets().next() {
@@ -100,11 +166,12 @@ impl Zone {
                 self.alias_pending(node, owner, missing, answer);
             }
             if answer.answers.is_empty() && answer.pending == Pending::None {
-                answer.authorities.push(self.negative_soa());
+                answer.authorities.push(self.negative_soa_for(owner));
             }
             return Step::Done;
         }
-        if let Some(set) = node.rrset(qtype) {
+        // NSEC3 records live beside the tree, never at a name of it (RFC 5155 §7.2).
+        if let Some(set) = node.rrset(qtype).filter(|_| qtype != RecordType::NSEC3) {
             answer.answers.extend(self.records_of(set, owner));
             self.additional_for(set, answer);
             return Step::Done;
@@ -114,7 +181,7 @@ impl Zone {
             return Step::Done;
         }
         // NODATA (RFC 2308 §2.2).
-        answer.authorities.push(self.negative_soa());
+        answer.authorities.push(self.negative_soa_for(owner));
         Step::Done
     }
 
@@ -131,7 +198,7 @@ impl Zone {
                 target: alias.target,
                 ttl: alias.ttl,
                 types,
-                negative_soa: self.negative_soa(),
+                negative_soa: self.negative_soa_for(owner),
             }));
         }
     }
@@ -149,20 +216,34 @@ impl Zone {
         wildcard.extend_from_slice(&[1, b'*']);
         wildcard.extend_from_slice(encloser);
         if let Some(source) = self.node_by_key(&wildcard) {
+            // A wildcard with NS (RFC 4592 §4.2 leaves it undefined) refers, as Knot does.
+            if source.rrset(RecordType::NS).is_some() && qtype != RecordType::DS {
+                self.referral(&source.name(), source, answer);
+                return Step::Done;
+            }
             return self.at_node(source, name, qtype, answer);
         }
         answer.rcode = ResponseCode::NXDomain;
-        answer.authorities.push(self.negative_soa());
+        answer.authorities.push(self.negative_soa_for(name));
         Step::Done
     }
 
-    /// A referral (RFC 1034 §4.3.2 step 3b): NS of the cut in authority, glue in additional.
-    fn referral(&self, cut: &Node, answer: &mut Answer) {
+    /// The SOA of a negative answer (RFC 2308 §3) for a question about `name`, its owner in
+    /// the case of `name`.
+    fn negative_soa_for(&self, name: &Name) -> Record {
+        let mut soa = self.negative_soa();
+        soa.name = in_case_of(name, self.apex());
+        soa
+    }
+
+    /// A referral (RFC 1034 §4.3.2 step 3b): NS of the cut (owned by `owner`) in authority,
+    /// glue in additional.
+    fn referral(&self, owner: &Name, cut: &Node, answer: &mut Answer) {
         if answer.answers.is_empty() {
             answer.authoritative = false;
         }
         if let Some(ns) = cut.rrset(RecordType::NS) {
-            answer.authorities.extend(self.records_of(ns, &cut.name()));
+            answer.authorities.extend(self.records_of(ns, owner));
             self.additional_for(ns, answer);
         }
     }
