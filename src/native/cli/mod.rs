@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod push;
+mod push_wrangler;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
