@@ -4,17 +4,26 @@
 FLATAPEX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export WRANGLER_SEND_METRICS=false
+# The worker-build release that matches workers-rs in Cargo.lock.
+WORKER_BUILD_VERSION=0.8.7
+
+# seconds_since START: the time since START (an $EPOCHREALTIME) in seconds, to a tenth.
+seconds_since() {
+  local now=${EPOCHREALTIME/./} then=${1/./}
+  local tenths=$(( (now - then) / 100000 ))
+  printf '%d.%d' $((tenths / 10)) $((tenths % 10))
+}
 
 # step "what" command...: prints a header, runs, prints the time taken; stops on failure.
 step() {
   local what=$1; shift
-  local start=$SECONDS
+  local start=$EPOCHREALTIME
   printf '\n==> %s\n' "$what"
   if "$@"; then
-    printf '    ok: %s (%ss)\n' "$what" $((SECONDS - start))
+    printf '    ok: %s (%ss)\n' "$what" "$(seconds_since "$start")"
   else
     local rc=$?
-    printf '    FAILED: %s (exit %s)\n' "$what" "$rc" >&2
+    printf '    FAILED: %s (exit %s, after %ss)\n' "$what" "$rc" "$(seconds_since "$start")" >&2
     exit "$rc"
   fi
 }
@@ -60,9 +69,9 @@ wasm_bindgen_version() {
 ensure_worker_toolchain() {
   ensure_rust || return 1
   local bin=${CARGO_HOME:-$HOME/.cargo}/bin
-  if ! "$bin/worker-build" --version 2>/dev/null | grep -q "0.8.7"; then
-    echo "    installing worker-build 0.8.7"
-    cargo install worker-build --version 0.8.7 --locked --quiet || return 1
+  if ! "$bin/worker-build" --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
+    echo "    installing worker-build $WORKER_BUILD_VERSION (about a minute, once)"
+    cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked --quiet || return 1
   fi
   local wb; wb=$(wasm_bindgen_version)
   if ! "$bin/wasm-bindgen" --version 2>/dev/null | grep -q " $wb\$"; then
@@ -72,11 +81,44 @@ ensure_worker_toolchain() {
     cargo install wasm-bindgen-cli --version "$wb" --quiet || return 1
   fi
   command -v node >/dev/null || ensure_apt nodejs npm || return 1
-  if [ ! -x "$FLATAPEX_ROOT/node_modules/.bin/wrangler" ] \
-     || [ "$FLATAPEX_ROOT/package-lock.json" -nt "$FLATAPEX_ROOT/node_modules/.package-lock.json" ]; then
-    echo "    installing npm packages (wrangler, esbuild, binaryen)"
-    (cd "$FLATAPEX_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  npm_packages_current && return 0
+  local modules=$FLATAPEX_ROOT/node_modules
+  if [ -L "$modules" ]; then
+    # npm ci empties node_modules first, which would empty a directory others share.
+    echo "node_modules links to $(readlink -f "$modules"), which does not hold the versions package-lock.json pins: run npm ci there, or remove the link" >&2
+    return 1
   fi
+  echo "    installing npm packages (wrangler, esbuild, binaryen) with npm ci"
+  (cd "$FLATAPEX_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+}
+
+# npm_packages_current: whether node_modules holds every package at the version
+# package-lock.json pins (by content, not file times, which a fresh clone or worktree resets).
+npm_packages_current() {
+  node -e '
+    const fs = require("fs"), path = require("path"), root = process.argv[1];
+    const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+    for (const [where, pinned] of Object.entries(lock.packages)) {
+      if (!where) continue;
+      let version;
+      try { version = JSON.parse(fs.readFileSync(path.join(root, where, "package.json"), "utf8")).version; }
+      catch (e) { if (pinned.optional) continue; process.exit(1); }
+      if (version !== pinned.version) process.exit(1);
+    }' "$FLATAPEX_ROOT" 2>/dev/null
+}
+
+# inputs_hash PATH...: one hash over the names and contents of every file under PATH...
+# (relative to the repository), so a build can tell it is fresh without running cargo.
+inputs_hash() {
+  (cd "$FLATAPEX_ROOT" && { find "$@" -type f -print0 2>/dev/null || true; } | LC_ALL=C sort -z \
+    | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
+
+# fresh STAMP HASH OUTPUT...: whether STAMP holds HASH and every OUTPUT exists.
+fresh() {
+  local stamp=$1 hash=$2; shift 2
+  [ "${FLATAPEX_REBUILD:-}" != 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] || return 1
+  for output in "$@"; do [ -e "$output" ] || return 1; done
 }
 
 # worker_env: what worker-build needs to use the local tools instead of downloading them.

@@ -26,12 +26,13 @@
 //!
 //! Module map: [`zone`] (reading, validation, the packed model), [`lookup`], [`answer`],
 //! [`message`], [`store`] (the zone-store port), [`respond`], [`alias`], [`xfr`], [`kv`],
-//! [`doh`], [`settings`]; `native` and `edge` are the shells.
+//! [`doh`], [`settings`], [`log_throttle`]; `native` and `edge` are the shells.
 
 pub mod alias;
 pub mod answer;
 pub mod doh;
 pub mod kv;
+pub mod log_throttle;
 pub mod lookup;
 pub mod message;
 pub mod respond;

@@ -85,6 +85,11 @@ fn caching_headers_cors_json_and_health() {
     let positive = post(query("www.battery.test.", RecordType::A));
     assert_eq!(header(&positive, "access-control-allow-origin"), "*");
     assert!(header(&positive, "server-timing").starts_with("dns;dur="));
+    assert_eq!(
+        header(&positive, "access-control-expose-headers"),
+        "flatapex-alias, server-timing",
+        "browser pages may read the provenance and timing headers"
+    );
     let ttl = message(post(query("www.battery.test.", RecordType::A)))
         .answers
         .iter()
@@ -148,6 +153,101 @@ fn a_pushed_update_is_served_without_a_restart() {
     })
     .expect("the new serial was not served within 15 s");
     println!("update served {took:?} after the push finished");
+}
+
+/// push.test at `serial` with `host` at `address`, in its own directory.
+fn push_test_zone(serial: u32, address: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "$ORIGIN push.test.\n$TTL 300\n@ SOA ns1 hostmaster {serial} 7200 900 1209600 600\n\
+         @ NS ns1\nns1 A 192.0.2.1\nhost A {address}\n"
+    );
+    std::fs::write(dir.path().join("push.test.zone"), text).unwrap();
+    dir
+}
+
+/// The versions of push.test whose shards are in the local KV.
+fn stored_versions() -> Vec<String> {
+    let list = wrangler(&["kv", "key", "list", "--prefix", "flatapex/zone/push.test./"]);
+    let keys: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    let mut versions: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            k["name"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(3)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    versions.dedup();
+    versions
+}
+
+fn host_address() -> String {
+    let m = message(post(query("host.push.test.", RecordType::A)));
+    m.answers
+        .first()
+        .map(|r| r.data.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
+fn a_push_writes_only_what_changed_and_removes_superseded_versions() {
+    let first = push(push_test_zone(1, "192.0.2.31").path());
+    assert!(first.contains("push.test.: new"), "{first}");
+    assert!(
+        first.contains(": 2 KV write(s) (1 value(s)"),
+        "one shard and the index: {first}"
+    );
+    let v1 = stored_versions();
+    assert_eq!(v1.len(), 1, "{v1:?}");
+
+    // The same zone again: nothing is written, not even the index.
+    let again = push(push_test_zone(1, "192.0.2.31").path());
+    assert!(again.contains("push.test.: unchanged"), "{again}");
+    assert_eq!(again.matches("  writing").count(), 0, "{again}");
+    assert!(again.contains(": 0 KV write(s)"), "{again}");
+
+    // New content under the same serial: written, with a warning; the old version stays.
+    let edited = push(push_test_zone(1, "192.0.2.32").path());
+    assert!(
+        edited.contains("warning: push.test.: the content changed but the SOA serial is still 1"),
+        "{edited}"
+    );
+    assert!(
+        edited.contains(&format!("push.test.: replaces version {}", v1[0])),
+        "{edited}"
+    );
+    let index: serde_json::Value =
+        serde_json::from_str(&wrangler(&["kv", "key", "get", "flatapex/index", "--text"])).unwrap();
+    assert_eq!(index["superseded"][0]["version"], v1[0].as_str(), "{index}");
+    assert_eq!(stored_versions().len(), 2, "kept for the grace period");
+    within(Duration::from_secs(15), || host_address() == "192.0.2.32")
+        .expect("the edit was not served within 15 s");
+
+    // Past the grace period (0 s here), the next push deletes the old shards.
+    let cleaned = push_with(
+        push_test_zone(1, "192.0.2.32").path(),
+        &["--grace-seconds", "0"],
+    );
+    assert!(
+        cleaned.contains(&format!(
+            "deleting 1 superseded version(s), 1 key(s): push.test.@{}",
+            v1[0]
+        )),
+        "{cleaned}"
+    );
+    assert!(
+        cleaned.contains(": 1 KV write(s)") && cleaned.contains(", 1 deletion(s)"),
+        "{cleaned}"
+    );
+    let left = stored_versions();
+    assert!(left.len() == 1 && left[0] != v1[0], "{left:?}");
+    assert_eq!(host_address(), "192.0.2.32");
 }
 
 /// Writes `index` as the zone index in the suite's local KV, through `file`.

@@ -162,3 +162,88 @@ fn refresh_ahead_then_stale_when_the_upstream_dies() {
     assert_eq!(code, 3);
     assert!(text.contains("HTTP status 503"), "{text}");
 }
+
+/// An upstream that answers every connection with bytes that are not HTTP; its port.
+fn not_http_upstream() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"this is not HTTP\r\n\r\n");
+        }
+    });
+    port
+}
+
+#[test]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
+fn failed_upstream_connections_are_named_in_the_ede_and_logged_once() {
+    let refused = common::free_port();
+    let not_http = not_http_upstream();
+    let upstreams = format!(
+        "upstreams = [\"http://127.0.0.1:{refused}/dns-query\", \"http://127.0.0.1:{not_http}/dns-query\"]"
+    );
+    let edge = Edge::start_with(|config| {
+        config
+            .lines()
+            .map(|l| match l.starts_with("upstreams = [") {
+                true => upstreams.as_str(),
+                false => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let refused_text = format!(
+        "http://127.0.0.1:{refused}/dns-query: HTTP request failed: connection to \
+         127.0.0.1:{refused} refused or closed before a response (workerd: Network connection lost.)"
+    );
+    let not_http_text = format!(
+        "http://127.0.0.1:{not_http}/dns-query: HTTP request failed: no HTTP response from \
+         127.0.0.1:{not_http}: the DNS lookup, the connection, TLS or the reply failed, and \
+         workerd logged which under reference "
+    );
+    for name in ["chain", "servfail", "garbage"] {
+        let response = client()
+            .post(format!("{}/dns-query", edge.base))
+            .header("content-type", "application/dns-message")
+            .body(query_edns(&format!("{name}.alias.test."), RecordType::A))
+            .send()
+            .unwrap();
+        let flat = Flat {
+            message: message(response),
+            alias: String::new(),
+            took: Duration::ZERO,
+        };
+        assert_eq!(flat.rcode(), ResponseCode::ServFail, "{name}");
+        let (code, text) = flat.ede().unwrap();
+        assert_eq!(code, 22, "{name}: {text}");
+        assert!(text.contains(&refused_text), "{name}: {text}");
+        assert!(text.contains(&not_http_text), "{name}: {text}");
+    }
+    // Three requests, each failing the same two ways: one log line for each way.
+    let logged = |port: u16| {
+        let line = format!(
+            "{{\"event\":\"upstream http://127.0.0.1:{port}/dns-query: HTTP request failed: "
+        );
+        edge.log().matches(&line).count()
+    };
+    within(Duration::from_secs(5), || {
+        logged(refused) > 0 && logged(not_http) > 0
+    })
+    .expect("the failures were not logged");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        (logged(refused), logged(not_http)),
+        (1, 1),
+        "{}",
+        edge.log()
+    );
+    assert!(
+        edge.log().contains("; logged once a minute per isolate"),
+        "{}",
+        edge.log()
+    );
+}

@@ -29,6 +29,14 @@ impl HttpResponse {
 
 const CORS: (&str, &str) = ("access-control-allow-origin", "*");
 
+/// The response headers a page on another origin may read besides the CORS-safelisted ones
+/// (Fetch standard, "CORS protocol"): without this, `fetch()` in a browser hides them. Sent
+/// with DNS responses only: a preflight's own headers are not exposed to anyone.
+pub const EXPOSE_HEADERS: (&str, &str) = (
+    "access-control-expose-headers",
+    "flatapex-alias, server-timing",
+);
+
 /// `Cache-Control` for a DNS answer (RFC 8484 §5.1): the smallest TTL, or the negative TTL for
 /// negative answers (RFC 2308 §5); nothing cacheable for SERVFAIL and other failures.
 pub fn cache_control(info: &ResponseInfo) -> String {
@@ -95,6 +103,7 @@ pub fn dns_response(
         ),
         ("cache-control", cache_control(&response.info)),
         (CORS.0, CORS.1.into()),
+        (EXPOSE_HEADERS.0, EXPOSE_HEADERS.1.into()),
         ("server-timing", server_timing(elapsed_ms)),
     ];
     if json {

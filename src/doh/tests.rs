@@ -162,6 +162,11 @@ fn cache_control_follows_the_ttls() {
         positive.response.header("access-control-allow-origin"),
         Some("*")
     );
+    assert_eq!(
+        positive.response.header("access-control-expose-headers"),
+        Some("flatapex-alias, server-timing"),
+        "browser pages may read the provenance and timing headers"
+    );
     assert!(
         positive
             .response

@@ -9,7 +9,7 @@ use std::time::Duration;
 use js_sys::Uint8Array;
 use worker::kv::KvStore;
 use worker::{
-    AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response,
+    AbortController, Cache, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Response,
 };
 
 use crate::alias::upstream::{check_body_len, check_head};
@@ -17,6 +17,8 @@ use crate::alias::{
     AliasCache, AliasKey, FlatSet, MemoryAliasCache, Source, Timer, Upstream, UpstreamError,
 };
 use crate::doh::DNS_MESSAGE;
+
+use super::fetch_error::{fetch_failed, js_message, log_failure};
 
 /// Upstream DoH through the Workers `fetch`, at most `budget` fetches per client request (the
 /// Workers subrequest limit is 50 on the free plan; the cache layers use some too).
@@ -64,31 +66,40 @@ impl Upstream for FetchUpstream {
             return Err(UpstreamError::Budget(self.budget));
         }
         self.used.set(self.used.get() + 1);
-        let request = dns_post(url, query)?;
-        let guard = AbortOnDrop(Some(AbortController::default()));
-        let Some(signal) = guard.0.as_ref().map(|c| c.signal()) else {
-            return Err(UpstreamError::Request("no abort signal".into()));
-        };
-        let mut response = Fetch::Request(request)
-            .send_with_signal(&signal)
-            .await
-            .map_err(|e| UpstreamError::Request(e.to_string()))?;
-        let content_type = response.headers().get("content-type").ok().flatten();
-        let length = response
-            .headers()
-            .get("content-length")
-            .ok()
-            .flatten()
-            .and_then(|l| l.parse().ok());
-        check_head(response.status_code(), content_type.as_deref(), length)?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| UpstreamError::Body(e.to_string()))?;
-        check_body_len(body.len())?;
-        drop(guard); // completed: aborting now is a no-op
-        Ok(body)
+        let result = fetch_dns(url, query).await;
+        if let Err(error) = &result {
+            log_failure(url, error, Date::now().as_millis());
+        }
+        result
     }
+}
+
+/// One DoH exchange with `url`: the answer body, or why not.
+async fn fetch_dns(url: &str, query: &[u8]) -> Result<Vec<u8>, UpstreamError> {
+    let request = dns_post(url, query)?;
+    let guard = AbortOnDrop(Some(AbortController::default()));
+    let Some(signal) = guard.0.as_ref().map(|c| c.signal()) else {
+        return Err(UpstreamError::Request("no abort signal".into()));
+    };
+    let mut response = Fetch::Request(request)
+        .send_with_signal(&signal)
+        .await
+        .map_err(|e| fetch_failed(url, &e))?;
+    let content_type = response.headers().get("content-type").ok().flatten();
+    let length = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse().ok());
+    check_head(response.status_code(), content_type.as_deref(), length)?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| UpstreamError::Body(js_message(&e)))?;
+    check_body_len(body.len())?;
+    drop(guard); // completed: aborting now is a no-op
+    Ok(body)
 }
 
 /// An RFC 8484 §4.1 POST of `query` to `url`.

@@ -7,6 +7,7 @@
 //! and the ALIAS memory cache, so a warm query costs no KV read at all.
 
 mod alias;
+mod fetch_error;
 mod kv_backend;
 mod refresh;
 mod zones_endpoint;

@@ -23,6 +23,7 @@ use crate::zone::names::name_text;
 use crate::zone::{Zone, ZoneId};
 
 use super::codec::encode_nodes;
+use super::push_plan::Superseded;
 
 /// The key of the zone index.
 pub const INDEX_KEY: &str = "flatapex/index";
@@ -45,6 +46,10 @@ pub struct Index {
     pub format: u32,
     /// Zones by their id (the apex, lowercased, with the trailing dot: `example.com.`).
     pub zones: BTreeMap<ZoneId, IndexEntry>,
+    /// Versions replaced by a push whose shards are still stored, until a later push deletes
+    /// them after the grace period (see [`super::push_plan`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<Superseded>,
 }
 
 /// One zone's entry in the index.

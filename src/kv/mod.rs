@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod layout;
+pub mod push_plan;
 pub mod store;
 pub mod whole;
 
@@ -14,6 +15,7 @@ pub use layout::{
     DEFAULT_SHARD_BYTES, INDEX_FORMAT, INDEX_KEY, Index, IndexAlias, IndexEntry, StoredZone,
     parse_index, store_zone,
 };
+pub use push_plan::{DEFAULT_GRACE_SECONDS, PushPlan, Superseded, ZoneChange, plan_push};
 pub use store::{
     DECODED_BYTES_PER_STORED_BYTE, KvBackend, KvError, KvSettings, KvZoneStore, KvZones,
 };
@@ -24,6 +26,7 @@ impl Index {
         Index {
             format: INDEX_FORMAT,
             zones: BTreeMap::new(),
+            superseded: Vec::new(),
         }
     }
 

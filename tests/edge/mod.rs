@@ -46,6 +46,11 @@ pub struct Edge {
 impl Edge {
     /// Starts the fake upstream, pushes tests/zones to a fresh local KV and starts wrangler dev.
     pub fn start() -> Edge {
+        Edge::start_with(|config| config)
+    }
+
+    /// [`Edge::start`] with `edit` applied to the wrangler configuration.
+    pub fn start_with(edit: impl FnOnce(String) -> String) -> Edge {
         assert!(
             root().join("build/index.js").exists(),
             "the worker is not built: run scripts/build-worker (scripts/e2e-edge does)"
@@ -71,7 +76,7 @@ impl Edge {
             wrangler: None,
             log: Arc::default(),
         };
-        edge.write_config(|config| config);
+        edge.write_config(edit);
         edge.push(&root().join("tests/zones"));
         edge.run_wrangler();
         edge
@@ -179,22 +184,28 @@ impl Edge {
 
     /// `flatapex push --local` of the zone files in `dir` to this edge's KV.
     pub fn push(&self, dir: &Path) -> String {
+        self.push_with(dir, &[])
+    }
+
+    /// [`Edge::push`] with more arguments; what it printed, stdout then stderr.
+    pub fn push_with(&self, dir: &Path, more: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_flatapex"))
             .args(["push", "--local", "--persist-to"])
             .arg(self.state())
             .arg("--config")
             .arg(self.config())
+            .args(more)
             .arg(dir)
             .current_dir(root())
             .output()
             .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "push failed: {stdout}{}",
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        stdout
+        assert!(out.status.success(), "push failed: {printed}");
+        printed
     }
 
     /// Runs wrangler against this edge's local KV (`kv key get ...`).
@@ -320,6 +331,11 @@ pub fn wrangler(args: &[&str]) -> String {
 /// Pushes the zone files in `dir` to the shared edge.
 pub fn push(dir: &Path) -> String {
     edge().push(dir)
+}
+
+/// Pushes the zone files in `dir` to the shared edge with more arguments.
+pub fn push_with(dir: &Path, more: &[&str]) -> String {
+    edge().push_with(dir, more)
 }
 
 /// Waits up to `limit` for `check`, returning how long it took.

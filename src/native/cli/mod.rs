@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod push;
+mod push_wrangler;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -161,6 +162,16 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
         .iter()
         .map(|spec| parse_key(spec).map_err(|e| format!("--tsig: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(state) = &args.state
+        && let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(format!(
+            "--state {}: the directory {} does not exist",
+            state.display(),
+            dir.display()
+        ));
+    }
     let pull = if args.transfer_from.is_empty() {
         None
     } else {

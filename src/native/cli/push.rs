@@ -1,17 +1,21 @@
 //! `flatapex push`: validate zone files exactly as `flatapex check` does, encode them into the
-//! KV layout (`crate::kv`), and write them with `wrangler kv bulk put`: shard values first, the
-//! index last, so a running worker switches to a version only once all of it is there.
+//! KV layout (`crate::kv`), and write what changed with wrangler (docs/ARCHITECTURE.md, "Zones
+//! in KV"): shard values first, the index last, so a running worker switches to a version only
+//! once all of it is there; then the shards of versions superseded longer ago than the grace
+//! period are deleted. `crate::kv::plan_push` decides all of it.
 
-use base64::Engine as _;
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use hickory_proto::rr::Name;
-use serde::Serialize;
 
 use super::check::{check_files, zone_files};
-use crate::kv::{DEFAULT_SHARD_BYTES, INDEX_KEY, Index, StoredZone, parse_index, store_zone};
+use super::push_wrangler::Wrangler;
+use crate::kv::{
+    DEFAULT_GRACE_SECONDS, DEFAULT_SHARD_BYTES, INDEX_KEY, Index, PushPlan, StoredZone, ZoneChange,
+    plan_push, store_zone,
+};
 
 /// Arguments of `flatapex push`.
 #[derive(clap::Args, Debug)]
@@ -40,21 +44,15 @@ pub struct PushArgs {
     /// The wrangler command (default: node_modules/.bin/wrangler if present, else npx wrangler).
     #[arg(long)]
     wrangler: Option<String>,
-    /// Check and encode, then print what would be written instead of writing it.
+    /// Check and encode, then print what would be written instead of writing it (KV is not
+    /// read: every zone counts as new).
     #[arg(long)]
     dry_run: bool,
+    /// How long the shards of a replaced version stay in KV, for isolates that still serve it
+    /// until they re-read the index (`zone_recheck_seconds`); a later push deletes them.
+    #[arg(long, default_value_t = DEFAULT_GRACE_SECONDS, value_name = "SECONDS")]
+    grace_seconds: u64,
 }
-
-#[derive(Serialize)]
-struct BulkPair<'a> {
-    key: &'a str,
-    value: String,
-    base64: bool,
-}
-
-/// Keys per `wrangler kv bulk put` call (the API takes at most 10,000) and bytes per call.
-const BATCH_KEYS: usize = 1000;
-const BATCH_BYTES: usize = 64 * 1024 * 1024;
 
 /// Runs `flatapex push`.
 pub fn run_push(args: &PushArgs) -> ExitCode {
@@ -69,9 +67,10 @@ pub fn run_push(args: &PushArgs) -> ExitCode {
 
 fn push(args: &PushArgs) -> Result<(), String> {
     let started = Instant::now();
-    let files = zone_files(&args.paths).map_err(|e| format!("reading the paths: {e}"))?;
+    let files = zone_files(&args.paths).map_err(|e| format!("reading the zone files: {e}"))?;
     if files.is_empty() {
-        return Err("no zone files found".into());
+        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!("no *.zone files in {}", paths.join(", ")));
     }
     let zones = check_files(&files, args.origin.as_ref(), false)
         .map_err(|n| format!("{n} zone file(s) failed validation; nothing was pushed"))?;
@@ -85,37 +84,101 @@ fn push(args: &PushArgs) -> Result<(), String> {
         );
         stored.push(s);
     }
-    let target = if args.local { "--local" } else { "--remote" };
     let place = if args.local {
         "local KV (wrangler dev)"
     } else {
         "the deployed KV namespace"
     };
-    let mut index = if args.dry_run {
+    let wrangler = Wrangler::new(
+        args.wrangler.as_deref(),
+        &args.binding,
+        args.local,
+        args.config.as_ref(),
+        args.persist_to.as_ref(),
+    );
+    let current = if args.dry_run {
         Index::new()
     } else {
-        read_index(args, target)?
+        wrangler.read_index()?
     };
-    for s in &stored {
-        if let Some(old) = index.insert(s)
-            && old.version != s.entry.version
-        {
-            println!("  {}: replaces version {}", s.zone, old.version);
-        }
-    }
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let plan = plan_push(&current, &stored, now_ms, args.grace_seconds * 1000);
+    report_plan(&plan, args.grace_seconds);
     let values: Vec<(&str, &[u8])> = stored
         .iter()
-        .flat_map(|s| s.values.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+        .zip(&plan.changes)
+        .filter(|(_, (_, change))| *change != ZoneChange::Unchanged)
+        .flat_map(|(s, _)| s.values.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
         .collect();
-    let total: usize = values.iter().map(|(_, v)| v.len()).sum();
+    let bytes: usize = values.iter().map(|(_, v)| v.len()).sum();
+    let deletes: Vec<String> = plan.delete.iter().flat_map(|s| s.keys()).collect();
+    let writes = values.len() + usize::from(plan.index.is_some());
     if args.dry_run {
         println!(
-            "dry run: would write {} value(s) ({total} bytes) and the index to {place}",
+            "dry run: would write {} value(s) ({bytes} bytes) and the index to {place}",
             values.len()
         );
         return Ok(());
     }
-    if args.local {
+    write_values(&wrangler, args.local, &values)?;
+    if let Some(index) = &plan.index {
+        println!("  writing the index ({} zone(s))", index.zones.len());
+        wrangler.put(INDEX_KEY, &index.to_json())?;
+    }
+    let deleted = delete_superseded(&wrangler, &plan, &deletes);
+    let unchanged = plan.changes.len() - plan.written();
+    println!(
+        "pushed {} zone(s) ({unchanged} unchanged) to {place} in {:.1}s: {writes} KV write(s) \
+         ({} value(s), {bytes} bytes{}), {deleted} deletion(s)",
+        plan.changes.len(),
+        started.elapsed().as_secs_f64(),
+        values.len(),
+        if plan.index.is_some() {
+            ", the index"
+        } else {
+            ""
+        },
+    );
+    Ok(())
+}
+
+/// Prints what happens to each zone, the warnings, and the superseded versions kept.
+fn report_plan(plan: &PushPlan, grace_seconds: u64) {
+    for (zone, change) in &plan.changes {
+        match change {
+            ZoneChange::New => println!("  {zone}: new"),
+            ZoneChange::Unchanged => {
+                println!("  {zone}: unchanged (this version is in {INDEX_KEY}); not written")
+            }
+            ZoneChange::Replaces { previous } => println!(
+                "  {zone}: replaces version {previous}, which stays {grace_seconds} s for \
+                 isolates still serving it"
+            ),
+        }
+    }
+    for warning in &plan.warnings {
+        eprintln!("flatapex push: warning: {warning}");
+    }
+    if !plan.kept.is_empty() {
+        let versions: Vec<String> = plan
+            .kept
+            .iter()
+            .map(|s| format!("{}@{}", s.zone, s.version))
+            .collect();
+        println!(
+            "  {} superseded version(s) kept within the {grace_seconds} s grace period, for a \
+             later push to delete: {}",
+            plan.kept.len(),
+            versions.join(", ")
+        );
+    }
+}
+
+/// Writes the shard values: one `kv key put` each locally, `kv bulk put` batches remotely.
+fn write_values(wrangler: &Wrangler, local: bool, values: &[(&str, &[u8])]) -> Result<(), String> {
+    if local {
         // wrangler's local `kv bulk put` re-reads base64 values as UTF-8 and so corrupts binary
         // data (workers-sdk PR #15192, fixed only in releases that need Node 22); `kv key put
         // --path` stores bytes as they are, one key per call.
@@ -126,147 +189,45 @@ fn push(args: &PushArgs) -> Result<(), String> {
                 values.len(),
                 value.len()
             );
-            put_one(args, target, key, value)?;
+            wrangler.put(key, value)?;
         }
-    } else {
-        let batches = batch(&values);
-        for (i, batch) in batches.iter().enumerate() {
-            let bytes: usize = batch.iter().map(|(_, v)| v.len()).sum();
-            println!(
-                "  writing batch {}/{} of zone data: {} value(s), {bytes} bytes",
-                i + 1,
-                batches.len(),
-                batch.len()
-            );
-            bulk_put(args, target, batch)?;
-        }
+        return Ok(());
     }
-    let index_json = index.to_json();
-    println!("  writing the index ({} zone(s))", index.zones.len());
-    put_one(args, target, INDEX_KEY, &index_json)?;
-    println!(
-        "pushed {} zone(s), {} value(s), {total} bytes to {place} in {:.1}s",
-        stored.len(),
-        values.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-fn batch<'a>(values: &[(&'a str, &'a [u8])]) -> Vec<Vec<(&'a str, &'a [u8])>> {
-    let mut batches: Vec<Vec<(&str, &[u8])>> = Vec::new();
-    let mut bytes = 0;
-    for &(k, v) in values {
-        match batches.last_mut() {
-            Some(last) if last.len() < BATCH_KEYS && bytes + v.len() <= BATCH_BYTES => {
-                bytes += v.len();
-                last.push((k, v));
-            }
-            _ => {
-                bytes = v.len();
-                batches.push(vec![(k, v)]);
-            }
-        }
-    }
-    batches
-}
-
-fn wrangler(args: &PushArgs) -> Command {
-    let program = args.wrangler.clone().unwrap_or_else(|| {
-        let local = PathBuf::from("node_modules/.bin/wrangler");
-        if local.exists() {
-            local.display().to_string()
-        } else {
-            "npx wrangler".into()
-        }
-    });
-    let mut words = program.split_whitespace();
-    let mut cmd = Command::new(words.next().unwrap_or("npx"));
-    cmd.args(words);
-    cmd.env("WRANGLER_SEND_METRICS", "false");
-    cmd
-}
-
-fn common(cmd: &mut Command, args: &PushArgs, target: &str) {
-    cmd.args(["--binding", &args.binding, target]);
-    if let Some(config) = &args.config {
-        cmd.arg("--config").arg(config);
-    }
-    if let Some(dir) = &args.persist_to {
-        cmd.arg("--persist-to").arg(dir);
-    }
-}
-
-/// The index now in KV, so zones not being pushed stay listed.
-fn read_index(args: &PushArgs, target: &str) -> Result<Index, String> {
-    let mut cmd = wrangler(args);
-    cmd.args(["kv", "key", "get", INDEX_KEY, "--text"]);
-    common(&mut cmd, args, target);
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run wrangler: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || stdout.trim_start().starts_with("Value not found") {
-        if out.status.success() {
-            return Ok(Index::new());
-        }
-        return Err(format!(
-            "reading the index with wrangler failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let start = stdout.find('{').unwrap_or(0);
-    parse_index(stdout[start..].as_bytes()).map_err(|e| {
-        format!("{e}; the index in KV is damaged: delete {INDEX_KEY} and push every zone again")
+    wrangler.put_bulk(values, |i, of, batch| {
+        let bytes: usize = batch.iter().map(|(_, v)| v.len()).sum();
+        println!(
+            "  writing batch {i}/{of} of zone data: {} value(s), {bytes} bytes",
+            batch.len()
+        );
     })
 }
 
-fn bulk_put(args: &PushArgs, target: &str, values: &[(&str, &[u8])]) -> Result<(), String> {
-    let pairs: Vec<BulkPair<'_>> = values
-        .iter()
-        .map(|(key, value)| BulkPair {
-            key,
-            value: base64::engine::general_purpose::STANDARD.encode(value),
-            base64: true,
-        })
-        .collect();
-    let file = temporary(&serde_json::to_vec(&pairs).unwrap_or_default())?;
-    let mut cmd = wrangler(args);
-    cmd.args(["kv", "bulk", "put"]).arg(file.path());
-    common(&mut cmd, args, target);
-    check_output(cmd.output(), "wrangler kv bulk put")
-}
-
-fn put_one(args: &PushArgs, target: &str, key: &str, value: &[u8]) -> Result<(), String> {
-    let file = temporary(value)?;
-    let mut cmd = wrangler(args);
-    cmd.args(["kv", "key", "put", key, "--path"])
-        .arg(file.path());
-    common(&mut cmd, args, target);
-    check_output(cmd.output(), "wrangler kv key put")
-}
-
-fn check_output(out: std::io::Result<std::process::Output>, what: &str) -> Result<(), String> {
-    let out = out.map_err(|e| format!("cannot run wrangler: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{what} failed (exit {}): {} {}",
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+/// Deletes the shards of versions past their grace period, after the index that no longer
+/// names them is written. A failure is a warning naming the keys: the push itself succeeded.
+fn delete_superseded(wrangler: &Wrangler, plan: &PushPlan, keys: &[String]) -> usize {
+    if keys.is_empty() {
+        return 0;
     }
-    Ok(())
-}
-
-/// A temporary file holding `bytes`, removed when dropped.
-fn temporary(bytes: &[u8]) -> Result<tempfile::NamedTempFile, String> {
-    use std::io::Write;
-    let mut file = tempfile::Builder::new()
-        .prefix("flatapex-push-")
-        .tempfile()
-        .map_err(|e| format!("creating a temporary file: {e}"))?;
-    file.write_all(bytes)
-        .map_err(|e| format!("writing {}: {e}", file.path().display()))?;
-    Ok(file)
+    let versions: Vec<String> = plan
+        .delete
+        .iter()
+        .map(|s| format!("{}@{}", s.zone, s.version))
+        .collect();
+    println!(
+        "  deleting {} superseded version(s), {} key(s): {}",
+        plan.delete.len(),
+        keys.len(),
+        versions.join(", ")
+    );
+    match wrangler.delete_bulk(keys) {
+        Ok(()) => keys.len(),
+        Err(e) => {
+            eprintln!(
+                "flatapex push: warning: {e}; these keys are no longer listed, delete them with \
+                 `wrangler kv key delete`: {}",
+                keys.join(" ")
+            );
+            0
+        }
+    }
 }
