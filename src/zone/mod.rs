@@ -12,6 +12,7 @@ pub mod problem;
 pub mod rdata;
 pub mod rrtype;
 pub mod source;
+mod targets;
 pub mod text;
 pub mod validate;
 pub mod wire;

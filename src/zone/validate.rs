@@ -15,7 +15,7 @@
 //! - data at or below a delegation but NS, DS, NSEC, RRSIG and the glue an NS names
 //!   (RFC 1034 §4.2.1); data below a DNAME (RFC 6672 §2.4); DS not at a delegation
 //!   (RFC 4035 §2.4); NS targets in the zone with no address, or that are aliases
-//!   (RFC 2181 §10.3);
+//!   (RFC 2181 §10.3), and in-zone targets that do not exist (`super::targets`);
 //! - TTLs that differ within an RRset (the last read is kept, as Knot keeps it; RFC 2181
 //!   §5.2) and duplicate records, dropped.
 //!
@@ -32,6 +32,7 @@ use super::node::{ALIAS_CODE, Added, Node, NodeBuilder, target_name};
 use super::parse::{SourceRecord, SourceRecords, wire_name};
 use super::problem::Problem;
 use super::rdata::canonical_rdata;
+use super::targets::{ZoneNames, check_targets};
 
 /// The lowercased labels of a wire name without the root label (see
 /// [`super::model::name_key`]).
@@ -191,7 +192,23 @@ pub fn build_zone(
         context.check_owner(group, &mut problems);
         nodes.extend(context.build_node(group, &mut problems));
     }
-    check_ns_targets(&apex, &records, &group_of, &mut problems);
+    let types_at = |key: &[u8]| {
+        group_of(key).map(|g| {
+            g.iter()
+                .map(|&i| records.get(i as usize).rtype)
+                .collect::<Vec<_>>()
+        })
+    };
+    let all_keys = || groups.iter().map(|g| key_of(owner(g[0]))).collect();
+    let names = ZoneNames {
+        apex: &apex,
+        apex_key: &apex_key,
+        owners: &types_at,
+        all_keys: &all_keys,
+        cuts: &cuts,
+        dnames: &dnames,
+    };
+    check_targets(&names, &records, &mut problems);
     drop(records);
 
     if problems.iter().any(Problem::is_error) {
@@ -385,40 +402,6 @@ impl Context<'_> {
                 ));
                 None
             }
-        }
-    }
-}
-
-/// NS targets inside the zone should have addresses and not be aliases (RFC 2181 §10.3);
-/// Knot loads such zones, so these are warnings.
-fn check_ns_targets<'g>(
-    apex: &Name,
-    records: &SourceRecords,
-    group_of: &dyn Fn(&[u8]) -> Option<&'g [u32]>,
-    problems: &mut Vec<Problem>,
-) {
-    for r in records.iter().filter(|r| r.rtype == RecordType::NS) {
-        let Some(target) = target_name(RecordType::NS, r.rdata) else {
-            continue;
-        };
-        if !apex.zone_of(&target) {
-            continue;
-        }
-        let types: Vec<RecordType> = group_of(&super::model::name_key(&target))
-            .map(|g| g.iter().map(|&i| records.get(i as usize).rtype).collect())
-            .unwrap_or_default();
-        if types.contains(&RecordType::CNAME) || types.contains(&RecordType::ANAME) {
-            problems.push(Problem::warning(
-                r.file,
-                Some(r.line),
-                format!("NS target {target} is a CNAME or ALIAS; it must have its own addresses (RFC 2181 §10.3)"),
-            ));
-        } else if !types.contains(&RecordType::A) && !types.contains(&RecordType::AAAA) {
-            problems.push(Problem::warning(
-                r.file,
-                Some(r.line),
-                format!("NS target {target} is in the zone but has no A or AAAA record"),
-            ));
         }
     }
 }
