@@ -31,6 +31,7 @@
 pub mod alias;
 pub mod answer;
 pub mod doh;
+pub mod encoding;
 pub mod kv;
 pub mod log_throttle;
 pub mod lookup;

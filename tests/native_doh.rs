@@ -7,7 +7,6 @@
 mod battery;
 mod common;
 
-use base64::Engine as _;
 use std::process::Command;
 
 use common::{Server, battery_dir};
@@ -44,7 +43,7 @@ fn battery_over_http1_post_and_get() {
             client
                 .get(format!(
                     "{url}?dns={}",
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&wire)
+                    flatapex::encoding::base64url_encode(&wire)
                 ))
                 .send()
         }

@@ -9,7 +9,6 @@
 mod common;
 mod fake_upstream;
 
-use base64::Engine as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -154,7 +153,7 @@ impl Drop for Knot {
 fn secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).unwrap();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    flatapex::encoding::base64_encode(&bytes)
 }
 
 /// The primary for these tests: transfers to TSIG `secret` only, NOTIFY to `notify`.

@@ -8,7 +8,6 @@
 
 mod battery;
 
-use base64::Engine as _;
 use flatapex::alias::NoUpstreams;
 use flatapex::doh::{HttpRequest, Limits, serve_doh};
 use flatapex::kv::{KvSettings, KvZones};
@@ -32,7 +31,7 @@ async fn warm_query_cpu_in_wasm() {
     ));
     let query = format!(
         "dns={}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(message.to_vec().unwrap())
+        flatapex::encoding::base64url_encode(&message.to_vec().unwrap())
     );
     let request = HttpRequest {
         method: "GET",

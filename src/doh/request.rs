@@ -1,9 +1,6 @@
 //! Reading a DoH request: RFC 8484 §4.1 GET (`?dns=` base64url) and POST
 //! (`application/dns-message`), the JSON API's `?name=&type=`, CORS preflight and health.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::json::JsonQuery;
 use super::{DNS_JSON, DNS_MESSAGE};
 
@@ -132,8 +129,7 @@ fn parse_get(req: &HttpRequest<'_>) -> Result<DohRequest, HttpError> {
     };
     if let Some(dns) = param("dns") {
         // RFC 8484 §4.1 sends base64url without padding; padding is tolerated.
-        let bytes = URL_SAFE_NO_PAD
-            .decode(dns.trim_end_matches('='))
+        let bytes = crate::encoding::base64url_decode(dns.as_bytes())
             .map_err(|e| error(400, format!("the dns parameter is not base64url: {e}")))?;
         return wire(bytes);
     }

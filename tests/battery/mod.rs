@@ -148,7 +148,7 @@ pub fn present(r: &Record) -> String {
         r.dns_class,
         r.record_type(),
         bytes.len(),
-        hex::encode(&bytes)
+        flatapex::encoding::hex_lower(&bytes)
     )
 }
 

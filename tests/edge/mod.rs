@@ -8,7 +8,6 @@
 //! the test process's end of a pipe closes, so nothing outlives the suite.
 #![allow(dead_code)]
 
-use base64::Engine as _;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -59,7 +58,7 @@ impl Edge {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = [0u8; 18];
         getrandom::fill(&mut bytes).unwrap();
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = flatapex::encoding::base64url_encode(&bytes);
         // wrangler dev reads secrets from .dev.vars beside the configuration.
         std::fs::write(
             dir.path().join(".dev.vars"),
@@ -289,7 +288,7 @@ pub fn get_wire(wire: &[u8]) -> Response {
     client()
         .get(url(&format!(
             "/dns-query?dns={}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(wire)
+            flatapex::encoding::base64url_encode(wire)
         )))
         .send()
         .unwrap()

@@ -2,7 +2,6 @@
 //! values (one by one locally, in bulk remotely), delete keys in bulk. Every error names the
 //! command, the key or file, and what wrangler said.
 
-use base64::Engine as _;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -126,7 +125,7 @@ impl Wrangler {
                 .iter()
                 .map(|(key, value)| BulkPair {
                     key,
-                    value: base64::engine::general_purpose::STANDARD.encode(value),
+                    value: crate::encoding::base64_encode(value),
                     base64: true,
                 })
                 .collect();

@@ -1,7 +1,6 @@
 //! TSIG (RFC 8945) for zone transfers, over hickory-proto's HMAC: keys from the command line,
 //! request verification, and response signing with each message's MAC chained to the last.
 
-use base64::Engine as _;
 use hickory_proto::op::Message;
 use hickory_proto::rr::Name;
 use hickory_proto::rr::rdata::tsig::{TSIG, TsigAlgorithm, make_tsig_record};
@@ -28,8 +27,7 @@ pub fn parse_key(spec: &str) -> Result<TSigner, String> {
             "TSIG algorithm {algorithm:?} is not supported (use hmac-sha256, hmac-sha384 or hmac-sha512)"
         ));
     }
-    let secret = base64::engine::general_purpose::STANDARD
-        .decode(secret)
+    let secret = crate::encoding::base64_decode(secret.as_bytes())
         .map_err(|e| format!("TSIG secret of {name} is not base64: {e}"))?;
     TSigner::new(secret, algorithm, name, FUDGE).map_err(|e| e.to_string())
 }

@@ -2,19 +2,10 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use base64::Engine as _;
-
 use super::{Cursor, Field, loc, others, svcb};
 use crate::zone::entries::{Token, unescape};
 use crate::zone::names::parse_name;
 use crate::zone::rrtype::parse_type;
-
-/// base64 as zone files write it (RFC 4648 §4): padding may be left out.
-pub const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-);
 
 /// DNSSEC algorithm mnemonics (RFC 4034 Appendix A.1, RFC 5155, RFC 5702, RFC 6605, RFC 8080).
 pub const ALGORITHMS: &[(u8, &str)] = &[
@@ -136,8 +127,7 @@ pub fn parse(field: Field, c: &mut Cursor<'_, '_>, wire: &mut Vec<u8>) -> Result
         }
         Field::HashedOwner => {
             let text = c.word("a hashed owner name")?;
-            let hash = data_encoding::BASE32HEX_NOPAD
-                .decode(text.to_ascii_uppercase().as_bytes())
+            let hash = crate::encoding::base32hex_decode(text.to_ascii_uppercase().as_bytes())
                 .map_err(|e| format!("{text:?} is not base32hex: {e}"))?;
             let len = u8::try_from(hash.len()).map_err(|_| "a hash over 255 octets")?;
             wire.push(len);
@@ -219,7 +209,7 @@ fn text(token: Token<'_>, c: &mut Cursor<'_, '_>, wire: &mut Vec<u8>) -> Result<
 
 /// Hex from one token.
 pub fn hex_text(text: &str) -> Result<Vec<u8>, String> {
-    ::hex::decode(text).map_err(|e| format!("{text:?} is not hex: {e}"))
+    crate::encoding::hex_decode(text.as_bytes()).map_err(|e| format!("{text:?} is not hex: {e}"))
 }
 
 /// Hex from every token left, joined.
@@ -231,8 +221,7 @@ fn hex_rest(tokens: &[Token<'_>]) -> Result<Vec<u8>, String> {
 /// Base64 from every token left, joined (blank space inside is allowed).
 pub fn base64_rest(tokens: &[Token<'_>]) -> Result<Vec<u8>, String> {
     let text: String = tokens.iter().map(|t| t.raw).collect();
-    BASE64
-        .decode(text.as_bytes())
+    crate::encoding::base64_decode(text.as_bytes())
         .map_err(|e| format!("{text:?} is not base64: {e}"))
 }
 

@@ -220,7 +220,8 @@ fn generic(tokens: &[Token<'_>]) -> Result<Vec<u8>, String> {
         .parse()
         .map_err(|_| format!("RFC 3597 length {:?} is not a number up to 65535", len.raw))?;
     let text: String = hex.iter().map(|t| t.raw).collect();
-    let bytes = ::hex::decode(&text).map_err(|e| format!("RFC 3597 data is not hex: {e}"))?;
+    let bytes = crate::encoding::hex_decode(text.as_bytes())
+        .map_err(|e| format!("RFC 3597 data is not hex: {e}"))?;
     if bytes.len() != usize::from(len) {
         return Err(format!(
             "RFC 3597 length says {len} octets but the data has {}",

@@ -3,10 +3,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use base64::Engine as _;
-
 use super::Cursor;
-use super::fields::{BASE64, base64_rest, hex_text, number};
+use super::fields::{base64_rest, hex_text, number};
 use super::print::Reader;
 use crate::zone::names::{parse_name, print_name};
 
@@ -126,7 +124,7 @@ pub fn parse_ipseckey(c: &mut Cursor<'_, '_>, wire: &mut Vec<u8>) -> Result<(), 
 pub fn print_ipseckey(r: &mut Reader<'_>) -> Result<String, String> {
     let (precedence, kind, algorithm) = (r.u8()?, r.u8()?, r.u8()?);
     let gateway = gateway_text(kind, r)?;
-    let key = BASE64.encode(r.rest());
+    let key = crate::encoding::base64_encode(r.rest());
     Ok(format!("{precedence} {kind} {algorithm} {gateway} {key}")
         .trim_end()
         .to_string())
@@ -136,8 +134,7 @@ pub fn print_ipseckey(r: &mut Reader<'_>) -> Result<String, String> {
 pub fn parse_hip(c: &mut Cursor<'_, '_>, wire: &mut Vec<u8>) -> Result<(), String> {
     let algorithm: u8 = number(c.word("an algorithm")?, "an algorithm up to 255")?;
     let hit = hex_text(c.word("a HIT")?)?;
-    let key = BASE64
-        .decode(c.word("a public key")?.as_bytes())
+    let key = crate::encoding::base64_decode(c.word("a public key")?.as_bytes())
         .map_err(|e| format!("the HIP public key is not base64: {e}"))?;
     let hit_len = u8::try_from(hit.len()).map_err(|_| "a HIT over 255 octets")?;
     let key_len = u16::try_from(key.len()).map_err(|_| "a public key over 65535 octets")?;
@@ -158,8 +155,8 @@ pub fn print_hip(r: &mut Reader<'_>) -> Result<String, String> {
     let hit_len = usize::from(r.u8()?);
     let algorithm = r.u8()?;
     let key_len = usize::from(r.u16()?);
-    let hit = ::hex::encode_upper(r.take(hit_len)?);
-    let key = BASE64.encode(r.take(key_len)?);
+    let hit = crate::encoding::hex_upper(r.take(hit_len)?);
+    let key = crate::encoding::base64_encode(r.take(key_len)?);
     let mut out = format!("{algorithm} {hit} {key}");
     while !r.is_done() {
         out.push(' ');

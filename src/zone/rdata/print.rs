@@ -5,9 +5,7 @@
 use std::fmt::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use base64::Engine as _;
-
-use super::fields::{BASE64, CERT_TYPES};
+use super::fields::CERT_TYPES;
 use super::{Field, loc, others, svcb};
 use crate::zone::names::{print_name, push_escaped};
 use crate::zone::rrtype::{TypeInfo, by_code, type_text};
@@ -125,7 +123,7 @@ pub fn generic(wire: &[u8]) -> String {
     if wire.is_empty() {
         "\\# 0".into()
     } else {
-        format!("\\# {} {}", wire.len(), ::hex::encode(wire))
+        format!("\\# {} {}", wire.len(), crate::encoding::hex_lower(wire))
     }
 }
 
@@ -175,8 +173,8 @@ fn print_field(field: Field, r: &mut Reader<'_>) -> Result<String, String> {
             }
             strings.join(" ")
         }
-        Field::Hex => nonempty(::hex::encode_upper(r.rest()))?,
-        Field::Base64 => nonempty(BASE64.encode(r.rest()))?,
+        Field::Hex => nonempty(crate::encoding::hex_upper(r.rest()))?,
+        Field::Base64 => nonempty(crate::encoding::base64_encode(r.rest()))?,
         Field::TypeCode => type_text(r.u16()?),
         Field::Algorithm => r.u8()?.to_string(),
         Field::CertType => {
@@ -197,10 +195,10 @@ fn print_field(field: Field, r: &mut Reader<'_>) -> Result<String, String> {
             if salt.is_empty() {
                 "-".into()
             } else {
-                ::hex::encode_upper(salt)
+                crate::encoding::hex_upper(salt)
             }
         }
-        Field::HashedOwner => data_encoding::BASE32HEX_NOPAD.encode(r.text()?),
+        Field::HashedOwner => crate::encoding::base32hex_encode(r.text()?),
         Field::Eui48 => eui_text(r.take(6)?),
         Field::Eui64 => eui_text(r.take(8)?),
         Field::Locator64 => {
@@ -226,7 +224,7 @@ fn print_field(field: Field, r: &mut Reader<'_>) -> Result<String, String> {
         Field::Hip => others::print_hip(r)?,
         Field::AmtRelay => others::print_amtrelay(r)?,
         Field::Wks => others::print_wks(r)?,
-        Field::Nsap => format!("0x{}", ::hex::encode_upper(r.rest())),
+        Field::Nsap => format!("0x{}", crate::encoding::hex_upper(r.rest())),
     })
 }
 

@@ -4,10 +4,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use base64::Engine as _;
-
 use super::Cursor;
-use super::fields::{BASE64, number};
+use super::fields::number;
 use super::print::{Reader, quoted};
 use crate::zone::entries::unescape;
 
@@ -171,8 +169,7 @@ fn encode_value(code: u16, name: &str, value: Option<&[u8]>) -> Result<Vec<u8>, 
             }
             Ok(out)
         }
-        5 => BASE64
-            .decode(value.ok_or_else(|| needs("base64"))?)
+        5 => crate::encoding::base64_decode(value.ok_or_else(|| needs("base64"))?)
             .map_err(|e| format!("SvcParam ech is not base64: {e}")),
         7 => {
             let path = value.ok_or_else(|| needs("a URI template"))?;
@@ -259,7 +256,7 @@ pub fn print(r: &mut Reader<'_>) -> Result<String, String> {
                     .collect();
                 format!("{name}={}", ips.join(","))
             }
-            5 => format!("{name}={}", BASE64.encode(value)),
+            5 => format!("{name}={}", crate::encoding::base64_encode(value)),
             0..=8 if key != 7 => return Err(format!("a malformed {name} value")),
             _ => format!("{name}={}", quoted(value)),
         };

@@ -32,7 +32,7 @@ fn round_trip(rtype: &str, rdata: &str) -> String {
 }
 
 fn hex(text: &str) -> Vec<u8> {
-    ::hex::decode(text.replace([' ', '\n'], "")).unwrap()
+    crate::encoding::hex_decode(text.replace([' ', '\n'], "").as_bytes()).unwrap()
 }
 
 #[test]
