@@ -113,30 +113,30 @@ fn well_formed(rng: &mut Rng) -> Vec<u8> {
     );
     question.set_query_class(rng.pick(&[DNSClass::IN, DNSClass::IN, DNSClass::ANY]));
     msg.add_query(question);
-    msg.metadata.recursion_desired = rng.next() % 2 == 0;
-    msg.metadata.checking_disabled = rng.next() % 4 == 0;
-    msg.metadata.authentic_data = rng.next() % 4 == 0;
-    if rng.next() % 5 != 0 {
+    msg.metadata.recursion_desired = rng.next().is_multiple_of(2);
+    msg.metadata.checking_disabled = rng.next().is_multiple_of(4);
+    msg.metadata.authentic_data = rng.next().is_multiple_of(4);
+    if !rng.next().is_multiple_of(5) {
         let mut edns = Edns::new();
         edns.set_max_payload(rng.pick(&[0, 512, 1232, 1400, 4096, 65_535]));
-        edns.set_dnssec_ok(rng.next() % 2 == 0);
+        edns.set_dnssec_ok(rng.next().is_multiple_of(2));
         edns.set_rcode_high(rng.pick(&[0, 0, 1]));
         let options = edns.options_mut();
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             let len = rng.pick(&[0, 7, 400, 40_000]);
             options.insert(EdnsOption::Unknown(
                 u16::from(EdnsCode::Padding),
                 vec![0; len],
             ));
         }
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             let cookie = (0..rng.pick(&[8, 24])).map(|_| rng.next() as u8).collect();
             options.insert(EdnsOption::Unknown(u16::from(EdnsCode::Cookie), cookie));
         }
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             options.insert(EdnsOption::Subnet(subnet(rng)));
         }
-        if rng.next() % 5 == 0 {
+        if rng.next().is_multiple_of(5) {
             options.insert(EdnsOption::Unknown(rng.pick(&[3, 65_001]), vec![]));
         }
         msg.set_edns(edns);
@@ -162,7 +162,7 @@ fn odd(rng: &mut Rng) -> Vec<u8> {
         5 => {
             let mut msg = Message::from_vec(&wire).unwrap();
             let mut edns = Edns::new();
-            let bad = rng.next() % 2 == 0;
+            let bad = rng.next().is_multiple_of(2);
             let data = if bad {
                 vec![0, 1, 33, 0, 1, 2, 3, 4, 5]
             } else {

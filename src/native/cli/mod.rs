@@ -13,7 +13,7 @@ use hickory_proto::rr::Name;
 use super::primary::Transfers;
 use super::primary::pull::PullOptions;
 use super::primary::tsig::parse_key;
-use super::serve::tcp::TcpLimits;
+use super::serve::limits::ServerLimits;
 use super::serve::{ServeOptions, serve};
 use super::upstream::{check_upstream_url, read_ca_bundle};
 use crate::settings::Settings;
@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the zones of a directory over UDP and TCP (and DoH with --doh).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check zone files like named-checkzone: print every problem, exit 1 on any error.
     Check(CheckArgs),
     /// Check zone files, then write them to the worker's KV namespace through wrangler.
@@ -61,6 +61,9 @@ struct ServeArgs {
     /// The operator's settings: the same names and defaults as the Worker's `[vars.FLATAPEX]`.
     #[command(flatten)]
     settings: Settings,
+    /// Connection limits, timeouts and the response cache's memory.
+    #[command(flatten)]
+    limits: ServerLimits,
     /// A PEM file of CA certificates to trust for https:// upstreams, besides the web PKI roots.
     #[arg(long, value_name = "FILE")]
     upstream_ca: Option<PathBuf>,
@@ -105,7 +108,7 @@ struct CheckArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => run_serve(args),
+        Command::Serve(args) => run_serve(*args),
         Command::Check(args) => run_check(&args),
         Command::Push(args) => run_push(&args),
     }
@@ -137,7 +140,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         }
     };
     match runtime.block_on(serve(options)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(never) => match never {},
         Err(e) => {
             eprintln!("flatapex: {e}");
             ExitCode::FAILURE
@@ -180,7 +183,7 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
         listen: args.listen,
         watch: args.watch,
         settings,
-        tcp: TcpLimits::default(),
+        limits: args.limits,
         upstream_roots,
         transfers: Transfers {
             allow: args.allow_transfer.clone(),
