@@ -1,8 +1,14 @@
-//! The accept loop of a TCP listener (DNS over TCP, DoH). It never ends: a connection that
-//! fails before it is accepted is skipped; any other error (out of file descriptors above all)
-//! is logged, at most a few lines every ten seconds, and the loop waits before it tries again,
-//! from 10 ms doubling to 1 s, since the connection that could not be accepted is still
-//! queued and would make the next `accept` fail at once.
+//! TCP listeners (DNS over TCP, DoH) and their accept loop.
+//!
+//! A listener queues up to [`LISTEN_BACKLOG`] connections the server has not accepted yet
+//! (the kernel caps it at `net.core.somaxconn`); tokio's default of 128 overflows in a burst of
+//! connections, and a client whose SYN finds the queue full waits a second for its retry.
+//!
+//! The accept loop never ends: a connection that fails before it is accepted is skipped; any
+//! other error (out of file descriptors above all) is logged, at most a few lines every ten
+//! seconds, and the loop waits before it tries again, from 10 ms doubling to 1 s, since the
+//! connection that could not be accepted is still queued and would make the next `accept` fail
+//! at once.
 
 use std::convert::Infallible;
 use std::io;
@@ -10,10 +16,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::connections::{Connection, ConnectionTable};
 use crate::native::log_throttled;
+
+/// Connections queued before the server accepts them (listen(2)).
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// A TCP listener on `addr` with a queue of [`LISTEN_BACKLOG`].
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// The first wait after a failed accept.
 const FIRST_PAUSE: Duration = Duration::from_millis(10);

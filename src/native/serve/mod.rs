@@ -245,8 +245,7 @@ async fn bind_doh(options: &ServeOptions) -> io::Result<Option<TcpListener>> {
     let Some(addr) = options.doh else {
         return Ok(None);
     };
-    let listener = TcpListener::bind(addr)
-        .await
+    let listener = accept::listen(addr)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot listen for DoH on {addr}: {e}")))?;
     Ok(Some(listener))
 }
@@ -259,7 +258,7 @@ pub async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
             .await
             .map_err(|e| named(e, "cannot listen for UDP on"))?;
         let port = udp.local_addr()?.port();
-        match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
+        match accept::listen(SocketAddr::new(addr.ip(), port)) {
             Ok(tcp) => return Ok((udp, tcp)),
             Err(e) if addr.port() == 0 && e.kind() == io::ErrorKind::AddrInUse => continue,
             Err(e) => return Err(named(e, "cannot listen for TCP on")),
