@@ -13,7 +13,6 @@ use hickory_proto::rr::Name;
 use super::primary::Transfers;
 use super::primary::pull::PullOptions;
 use super::primary::tsig::parse_key;
-use super::serve::limits::ServerLimits;
 use super::serve::{ServeOptions, serve};
 use super::upstream::{check_upstream_url, read_ca_bundle};
 use crate::settings::Settings;
@@ -61,9 +60,6 @@ struct ServeArgs {
     /// The operator's settings: the same names and defaults as the Worker's `[vars.FLATAPEX]`.
     #[command(flatten)]
     settings: Settings,
-    /// Connection limits, timeouts and the response cache's memory.
-    #[command(flatten)]
-    limits: ServerLimits,
     /// A PEM file of CA certificates to trust for https:// upstreams, besides the web PKI roots.
     #[arg(long, value_name = "FILE")]
     upstream_ca: Option<PathBuf>,
@@ -182,8 +178,8 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
         zones: args.zones.clone(),
         listen: args.listen,
         watch: args.watch,
+        limits: settings.server_limits(),
         settings,
-        limits: args.limits,
         upstream_roots,
         transfers: Transfers {
             allow: args.allow_transfer.clone(),

@@ -22,7 +22,6 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::accept::accept_connections;
 use super::connections::{Connection, ConnectionTable};
-use super::limits::ServerLimits;
 use super::service::Service;
 use crate::doh::{
     Health, HttpError, HttpRequest, HttpResponse, Limits, MAX_BODY, ZoneHealth, error_response,
@@ -30,6 +29,7 @@ use crate::doh::{
 };
 use crate::native::zones::FileStore;
 use crate::native::{NativeResponder, log, now_ms, refresh_ahead};
+use crate::settings::ServerLimits;
 
 /// The largest HTTP/1.1 request head (request line and headers) read: a GET carries a DNS
 /// message of up to about 48 KiB in its URL.

@@ -28,11 +28,10 @@ use super::zones::{FileStore, Reloads, log_report};
 use super::{NativeResponder, log, now_ms};
 use crate::alias::{MemoryAliasCache, Resolver};
 use crate::respond::Responder;
-use crate::settings::Settings;
+use crate::settings::{ServerLimits, Settings};
 use crate::xfr::ZoneStates;
 use connections::ConnectionTable;
 use http::{DohState, serve_http};
-use limits::ServerLimits;
 use service::Service;
 use tcp::serve_tcp;
 use udp::serve_udp;
@@ -50,7 +49,7 @@ pub struct ServeOptions {
     pub settings: Settings,
     /// CA certificates trusted for `https://` upstreams besides the web PKI roots.
     pub upstream_roots: Vec<reqwest::Certificate>,
-    /// Connection limits, timeouts and the response cache's memory.
+    /// Connection limits, timeouts and the response cache's memory (from the settings).
     pub limits: ServerLimits,
     /// Where to serve DoH over plain HTTP/1.1 and h2c, if anywhere.
     pub doh: Option<SocketAddr>,
@@ -77,7 +76,7 @@ impl ServeOptions {
 /// Loads the zones and serves them; returns only if it cannot start.
 pub async fn serve(mut options: ServeOptions) -> io::Result<Infallible> {
     let listeners = if options.doh.is_some() { 2 } else { 1 };
-    for line in options.limits.fit_descriptors(listeners) {
+    for line in limits::fit_descriptors(&mut options.limits, listeners) {
         log(line);
     }
     let store = load_zones(&options)?;

@@ -18,10 +18,10 @@ use tokio::time::timeout;
 
 use super::accept::accept_connections;
 use super::connections::{Connection, ConnectionTable};
-use super::limits::ServerLimits;
 use super::poll_once::run_or_spawn;
 use super::service::Service;
 use crate::message::Transport;
+use crate::settings::ServerLimits;
 
 /// Answers one connection may have in flight or waiting to be written.
 const MAX_IN_FLIGHT: usize = 64;
