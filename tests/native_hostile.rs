@@ -87,6 +87,7 @@ fn legitimate_client(
 
 #[test]
 fn five_thousand_idle_connections_per_port_leave_every_query_answered() {
+    let _alone = alone();
     raise_fd_limit(2 * IDLE as u64 + 1_000);
     let dir = battery_dir(battery_zones());
     // An idle timeout longer than the test: only the connection limits protect the server.
@@ -173,6 +174,7 @@ fn five_thousand_idle_connections_per_port_leave_every_query_answered() {
 
 #[test]
 fn the_accept_loops_survive_running_out_of_file_descriptors_without_spinning() {
+    let _alone = alone();
     let dir = battery_dir(battery_zones());
     let mut server = Server::start(dir.path(), &["--doh", "127.0.0.1:0"]);
     let doh = doh_url(&mut server);
@@ -253,6 +255,7 @@ fn the_accept_loops_survive_running_out_of_file_descriptors_without_spinning() {
 
 #[test]
 fn idle_and_slow_connections_are_cut_at_their_timeouts() {
+    let _alone = alone();
     let dir = battery_dir(battery_zones());
     let mut server = Server::start(
         dir.path(),
@@ -361,6 +364,7 @@ fn idle_and_slow_connections_are_cut_at_their_timeouts() {
 
 #[test]
 fn a_cache_flood_stays_within_its_bytes() {
+    let _alone = alone();
     let dir = battery_dir(battery_zones());
     let mut server = Server::start(
         dir.path(),

@@ -6,6 +6,7 @@ use std::io::{ErrorKind, Read};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::os::fd::AsRawFd;
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
@@ -15,6 +16,15 @@ use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
 
 use crate::common::Server;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Held for the whole of a test, so that the tests run one after the other: each loads the
+/// machine's cores on its own, and the legitimate client's 5 s deadlines and the CPU figure
+/// must not depend on what another test does at the same time.
+pub fn alone() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// A query for `name`, with a Padding option of `padding` octets if asked.
 pub fn query(id: u16, name: &str, qtype: RecordType, padding: Option<usize>) -> Vec<u8> {
