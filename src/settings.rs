@@ -3,8 +3,13 @@
 //! The Worker reads it with serde from `[vars] FLATAPEX = { ... }` in `wrangler.toml`; unknown
 //! keys are errors, so a typo is reported instead of silently ignored. `flatapex serve` takes the
 //! same fields as flags (the struct is flattened into its clap arguments), so a setting has one
-//! name, one meaning and one default everywhere. The core's components read the parts they need
-//! from it ([`Settings::kv`], [`Settings::limits`]); nothing else holds a copy of a default.
+//! name, one meaning and one default everywhere. Settings only one shell uses are skipped by the
+//! other: the KV tuning has no flag, and the native server's connection limits, timeouts and
+//! response cache ([`ServerLimits`]) are not read from `FLATAPEX`. The core's components read the
+//! parts they need from it ([`Settings::kv`], [`Settings::limits`],
+//! [`Settings::server_limits`]); nothing else holds a copy of a default.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -34,6 +39,16 @@ pub mod defaults {
     pub const STALE_WINDOW_SECONDS: u32 = 86_400;
     /// `max_upstream_fetches`: the Workers free plan allows 50 subrequests per request.
     pub const MAX_UPSTREAM_FETCHES: u32 = 20;
+    /// `max_connections` (the native server).
+    pub const MAX_CONNECTIONS: u64 = 1024;
+    /// `max_connections_per_client` (the native server).
+    pub const MAX_CONNECTIONS_PER_CLIENT: u64 = 64;
+    /// `idle_timeout_seconds` (the native server).
+    pub const IDLE_TIMEOUT_SECONDS: u64 = 10;
+    /// `header_timeout_seconds` (the native server).
+    pub const HEADER_TIMEOUT_SECONDS: u64 = 5;
+    /// `response_cache_mib` (the native server).
+    pub const RESPONSE_CACHE_MIB: u64 = 32;
 }
 
 /// Everything an operator can set.
@@ -102,6 +117,45 @@ pub struct Settings {
     /// Upstream fetches allowed per client request (the edge's subrequest limit).
     #[cfg_attr(not(target_arch = "wasm32"), arg(skip = defaults::MAX_UPSTREAM_FETCHES))]
     pub max_upstream_fetches: u32,
+    /// Connections open at once on each TCP listener (DNS over TCP, and DoH). At the limit a
+    /// new connection closes the one idle the longest, and is refused if none is idle. The
+    /// native server only: a key the Worker rejects, like the four below.
+    #[serde(skip)]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..))
+    )]
+    pub max_connections: u64,
+    /// Connections open at once on each listener from one client network (an IPv4 /24 or an
+    /// IPv6 /56). At the limit a new one closes that network's connection idle the longest.
+    #[serde(skip)]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::MAX_CONNECTIONS_PER_CLIENT, value_parser = clap::value_parser!(u64).range(1..))
+    )]
+    pub max_connections_per_client: u64,
+    /// Seconds a connection stays open with no query (DNS over TCP) or request (DoH) under way.
+    #[serde(skip)]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::IDLE_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))
+    )]
+    pub idle_timeout_seconds: u64,
+    /// Seconds a client has to send the rest of a DNS-over-TCP query or an HTTP/1.1 request
+    /// head once it began it; an HTTP/1.1 connection waits this long for its next request.
+    #[serde(skip)]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::HEADER_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=600))
+    )]
+    pub header_timeout_seconds: u64,
+    /// Memory for whole responses in the response cache, in MiB (0: no cache).
+    #[serde(skip)]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::RESPONSE_CACHE_MIB)
+    )]
+    pub response_cache_mib: u64,
 }
 
 impl Default for Settings {
@@ -119,7 +173,45 @@ impl Default for Settings {
             hedge_after_ms: defaults::HEDGE_AFTER_MS,
             stale_window_seconds: defaults::STALE_WINDOW_SECONDS,
             max_upstream_fetches: defaults::MAX_UPSTREAM_FETCHES,
+            max_connections: defaults::MAX_CONNECTIONS,
+            max_connections_per_client: defaults::MAX_CONNECTIONS_PER_CLIENT,
+            idle_timeout_seconds: defaults::IDLE_TIMEOUT_SECONDS,
+            header_timeout_seconds: defaults::HEADER_TIMEOUT_SECONDS,
+            response_cache_mib: defaults::RESPONSE_CACHE_MIB,
         }
+    }
+}
+
+/// The limits that keep any one client from taking the native server down (docs/ARCHITECTURE.md,
+/// "The native shell"), read off [`Settings`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// `max_connections`.
+    pub max_connections: u64,
+    /// `max_connections_per_client`.
+    pub max_connections_per_client: u64,
+    /// `idle_timeout_seconds`.
+    pub idle_timeout_seconds: u64,
+    /// `header_timeout_seconds`.
+    pub header_timeout_seconds: u64,
+    /// `response_cache_mib`.
+    pub response_cache_mib: u64,
+}
+
+impl ServerLimits {
+    /// The idle timeout.
+    pub fn idle(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_seconds)
+    }
+
+    /// The header timeout.
+    pub fn header(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_seconds)
+    }
+
+    /// The response cache's bound in bytes.
+    pub fn response_cache_bytes(&self) -> usize {
+        usize::try_from(self.response_cache_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
     }
 }
 
@@ -177,6 +269,17 @@ impl Settings {
         }
     }
 
+    /// The native server's connection limits, timeouts and response cache bound.
+    pub fn server_limits(&self) -> ServerLimits {
+        ServerLimits {
+            max_connections: self.max_connections,
+            max_connections_per_client: self.max_connections_per_client,
+            idle_timeout_seconds: self.idle_timeout_seconds,
+            header_timeout_seconds: self.header_timeout_seconds,
+            response_cache_mib: self.response_cache_mib,
+        }
+    }
+
     /// The byte budget of the in-memory ALIAS cache.
     pub fn alias_memory_bytes(&self) -> usize {
         self.alias_memory_mib * 1024 * 1024
@@ -214,6 +317,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(url.contains("\"1.1.1.1\""), "{url}");
+        let native_only = Settings::from_json(r#"{"max_connections": 5}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            native_only.contains("unknown field `max_connections`"),
+            "{native_only}"
+        );
     }
 
     #[cfg(not(target_arch = "wasm32"))]
@@ -235,6 +345,10 @@ mod tests {
             "60",
             "--alias-failure",
             "empty",
+            "--max-connections-per-client",
+            "8",
+            "--idle-timeout-seconds",
+            "3",
         ])
         .unwrap()
         .settings;
@@ -245,6 +359,16 @@ mod tests {
                 parsed.alias_failure
             ),
             (1, 60, FailurePolicy::Empty)
+        );
+        let limits = parsed.server_limits();
+        assert_eq!(
+            (limits.max_connections_per_client, limits.idle().as_secs()),
+            (8, 3)
+        );
+        let zero = ["flatapex", "--max-connections", "0"];
+        assert!(
+            Cli::try_parse_from(zero).is_err(),
+            "at least one connection"
         );
     }
 }

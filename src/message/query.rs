@@ -1,5 +1,5 @@
 //! Reading a query off the wire, and deciding early when it cannot be answered normally:
-//! FORMERR (RFC 1035 §4.1.1), NOTIMP, BADVERS (RFC 6891 §6.1.3), or silence.
+//! FORMERR (RFC 1035 §4.1.1; also for bytes after the last counted record), NOTIMP, BADVERS (RFC 6891 §6.1.3), or silence.
 
 use hickory_proto::op::{Header, Message, MessageType, OpCode, Query as Question, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
@@ -99,7 +99,8 @@ pub fn parse_query(bytes: &[u8]) -> Result<Query, Rejection> {
             "only standard queries are served",
         ));
     }
-    let message = match Message::from_vec(bytes) {
+    let mut whole = BinDecoder::new(bytes);
+    let message = match Message::read(&mut whole) {
         Ok(message) => message,
         Err(_) => {
             return Err(error(
@@ -109,6 +110,15 @@ pub fn parse_query(bytes: &[u8]) -> Result<Query, Rejection> {
             ));
         }
     };
+    // RFC 1035 §4.1: a message is its header and the sections it counts. Bytes after them are
+    // not part of any query; answering would let one question come in countless spellings.
+    if !whole.is_empty() {
+        return Err(error(
+            ResponseCode::FormErr,
+            first_question,
+            "bytes after the end of the message",
+        ));
+    }
     if message.queries.len() != 1 {
         return Err(error(
             ResponseCode::FormErr,

@@ -29,10 +29,13 @@ pub enum Transport {
 impl Transport {
     /// The largest response this transport may carry for a query with `edns`.
     pub fn limit(self, edns: Option<&EdnsInfo>) -> usize {
+        self.limit_for_payload(edns.map(|e| e.payload))
+    }
+
+    /// The largest response for a query that offered `payload` in its OPT record, if it had one.
+    pub fn limit_for_payload(self, payload: Option<u16>) -> usize {
         match self {
-            Transport::Udp => {
-                usize::from(edns.map_or(512, |e| e.payload.clamp(512, MAX_UDP_PAYLOAD)))
-            }
+            Transport::Udp => usize::from(payload.map_or(512, |p| p.clamp(512, MAX_UDP_PAYLOAD))),
             Transport::Tcp | Transport::Https => usize::from(u16::MAX),
         }
     }

@@ -90,6 +90,26 @@ fn formerr_for_garbage_and_question_counts() {
 }
 
 #[test]
+fn formerr_for_bytes_after_the_message() {
+    let bytes = query_msg("a.test.", RecordType::A, Some(edns(1232)))
+        .to_vec()
+        .unwrap();
+    assert!(parse_query(&bytes).is_ok());
+    for tail in [&[0u8][..], &[0xff; 3], &[0; 63 * 1024]] {
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(tail);
+        let r = rejection(&trailing);
+        assert_eq!(
+            (r.metadata.id, r.metadata.response_code),
+            (0xbeef, ResponseCode::FormErr),
+            "{} trailing byte(s)",
+            tail.len()
+        );
+        assert_eq!(r.queries[0].name().to_string(), "a.test.");
+    }
+}
+
+#[test]
 fn notimp_for_other_opcodes_and_refused_for_other_classes() {
     let mut update = query_msg("a.test.", RecordType::SOA, None);
     update.metadata.op_code = OpCode::Update;

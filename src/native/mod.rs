@@ -6,10 +6,12 @@
 //! - [`primary`]: what secondaries need: transfers out, TSIG, NOTIFY, the refresh timer around
 //!   the core's engine, the state file, and pulling zones from the worker;
 //! - [`cli`]: the `flatapex` command line;
-//! - [`upstream`]: the ALIAS ports (DoH upstreams over reqwest, tokio's timer).
+//! - [`upstream`]: the ALIAS ports (DoH upstreams over reqwest, tokio's timer);
+//! - [`log_throttle`]: log lines that clients can cause, a few per kind every ten seconds.
 
 pub mod atomic_file;
 pub mod cli;
+pub mod log_throttle;
 pub mod primary;
 pub mod serve;
 pub mod upstream;
@@ -21,6 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::alias::{MemoryAliasCache, Resolver};
 use crate::respond::Responder;
 
+pub use log_throttle::log_throttled;
 use upstream::{DohUpstream, TokioTimer};
 pub use zones::FileStore;
 
@@ -40,7 +43,9 @@ pub fn refresh_ahead(
         let responder = responder.clone();
         tokio::spawn(async move {
             if let Err(e) = responder.flattener.refresh(&target, rtype, now_ms()).await {
-                log(format!("refresh ahead of {target} {rtype} failed: {e}"));
+                log_throttled("refresh ahead failed", || {
+                    format!("refresh ahead of {target} {rtype} failed: {e}")
+                });
             }
         });
     }

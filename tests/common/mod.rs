@@ -94,6 +94,11 @@ impl Server {
         false
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGHUP.
     pub fn hangup(&self) {
         let status = Command::new("kill")

@@ -14,7 +14,6 @@ use hickory_proto::rr::Name;
 use super::primary::Transfers;
 use super::primary::pull::PullOptions;
 use super::primary::tsig::parse_key;
-use super::serve::tcp::TcpLimits;
 use super::serve::{ServeOptions, serve};
 use super::upstream::{check_upstream_url, read_ca_bundle};
 use crate::settings::Settings;
@@ -32,7 +31,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the zones of a directory over UDP and TCP (and DoH with --doh).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check zone files like named-checkzone: print every problem, exit 1 on any error.
     Check(CheckArgs),
     /// Check zone files, then write them to the worker's KV namespace through wrangler.
@@ -106,7 +105,7 @@ struct CheckArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => run_serve(args),
+        Command::Serve(args) => run_serve(*args),
         Command::Check(args) => run_check(&args),
         Command::Push(args) => run_push(&args),
     }
@@ -138,7 +137,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         }
     };
     match runtime.block_on(serve(options)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(never) => match never {},
         Err(e) => {
             eprintln!("flatapex: {e}");
             ExitCode::FAILURE
@@ -190,8 +189,8 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
         zones: args.zones.clone(),
         listen: args.listen,
         watch: args.watch,
+        limits: settings.server_limits(),
         settings,
-        tcp: TcpLimits::default(),
         upstream_roots,
         transfers: Transfers {
             allow: args.allow_transfer.clone(),

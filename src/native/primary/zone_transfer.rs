@@ -1,7 +1,8 @@
 //! Zone transfers out over TCP (RFC 5936 AXFR; RFC 1995 IXFR answered with the whole zone, or
 //! with the SOA alone when the client is current), each ALIAS replaced by its flattened records,
 //! allowed only to configured client addresses or to requests signed with a configured TSIG key
-//! (RFC 8945; the response is signed with the same key). Everyone else gets REFUSED.
+//! (RFC 8945; the response is signed with the same key). Everyone else gets REFUSED, and the
+//! log says so at most a few times every ten seconds (`native::log_throttle`).
 //!
 //! The messages are built one at a time and handed to the connection's writer, and the task
 //! yields to the runtime after each, so a transfer of a large zone neither stalls the queries of
@@ -17,7 +18,7 @@ use tokio::sync::mpsc;
 
 use super::Primary;
 use super::tsig::{ResponseSigner, Verdict, verify};
-use crate::native::{log, now_ms};
+use crate::native::{log, log_throttled, now_ms};
 use crate::xfr::transfer::TransferFramer;
 use crate::xfr::{ZoneState, serial_gt, zone_records};
 use crate::zone::ZoneId;
@@ -162,14 +163,18 @@ impl Primary {
         match verify(request, query, &self.transfers.keys, now) {
             Verdict::Valid(key, mac) => Ok(Some(ResponseSigner::new(key, mac, now))),
             Verdict::Invalid(why) => {
-                log(format!("refused {rtype} of {zone} to {peer}: {why}"));
+                log_throttled("transfer refused", || {
+                    format!("refused {rtype} of {zone} to {peer}: {why}")
+                });
                 Err(ResponseCode::NotAuth)
             }
             Verdict::Unsigned if self.transfers.allow.contains(&peer) => Ok(None),
             Verdict::Unsigned => {
-                log(format!(
-                    "refused {rtype} of {zone} to {peer}: not an allowed transfer client and no TSIG"
-                ));
+                log_throttled("transfer refused", || {
+                    format!(
+                        "refused {rtype} of {zone} to {peer}: not an allowed transfer client and no TSIG"
+                    )
+                });
                 Err(ResponseCode::Refused)
             }
         }

@@ -1,8 +1,14 @@
 //! DoH over plain HTTP for the native server (`flatapex serve --doh ADDR`): HTTP/1.1 and h2c
 //! (prior knowledge) with hyper, framed by the same core code as the Worker ([`serve_doh`]).
+//!
+//! Connections are admitted through the listener's connection table and held to the limits of
+//! `serve::limits`: hyper's header-read timer cuts an HTTP/1.1 request head (and the wait for
+//! the next request) at the header timeout, h2 keep-alive pings close a silent peer, and a
+//! connection with no request under way for the idle timeout, or closed by the table to make
+//! room, is shut down gracefully (GOAWAY in h2) and dropped if that takes longer than the
+//! header timeout.
 
 use std::convert::Infallible;
-use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,16 +16,24 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
+use super::accept::accept_connections;
+use super::connections::{Connection, ConnectionTable};
+use super::service::Service;
 use crate::doh::{
     Health, HttpError, HttpRequest, HttpResponse, Limits, MAX_BODY, ZoneHealth, error_response,
     serve_doh,
 };
 use crate::native::zones::FileStore;
 use crate::native::{NativeResponder, log, now_ms, refresh_ahead};
+use crate::settings::ServerLimits;
+
+/// The largest HTTP/1.1 request head (request line and headers) read: a GET carries a DNS
+/// message of up to about 48 KiB in its URL.
+const MAX_HEAD: usize = 64 * 1024;
 
 /// What the DoH listener shares between connections.
 pub struct DohState {
@@ -31,21 +45,82 @@ pub struct DohState {
     pub limits: Limits,
     /// Log one JSON line per request.
     pub log_requests: bool,
+    /// The UDP and TCP service, whose response cache `/health` reports.
+    pub service: Arc<Service>,
+    /// The connection tables of the listeners, by name, for `/health`.
+    pub connections: Vec<(&'static str, Arc<ConnectionTable>)>,
 }
 
-/// Accepts connections until the listener fails.
-pub async fn serve_http(listener: TcpListener, state: Arc<DohState>) -> io::Result<()> {
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let _ = stream.set_nodelay(true);
+/// Accepts connections for ever.
+pub async fn serve_http(
+    listener: TcpListener,
+    state: Arc<DohState>,
+    limits: ServerLimits,
+    table: Arc<ConnectionTable>,
+) -> Infallible {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header())
+        .max_buf_size(MAX_HEAD);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.idle())
+        .keep_alive_timeout(limits.header());
+    let builder = Arc::new(builder);
+    accept_connections(listener, table, "DoH", |stream, _peer, admitted| {
+        tokio::spawn(serve_connection(
+            stream,
+            state.clone(),
+            builder.clone(),
+            limits,
+            admitted,
+        ));
+    })
+    .await
+}
+
+/// Serves one connection until the client closes it, it idles out, or the table closes it.
+async fn serve_connection(
+    stream: TcpStream,
+    state: Arc<DohState>,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    limits: ServerLimits,
+    admitted: Connection,
+) {
+    let _ = stream.set_nodelay(true);
+    let admitted = Arc::new(admitted);
+    let tracked = admitted.clone();
+    let service = service_fn(move |req| {
+        let busy = tracked.busy();
         let state = state.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| Box::pin(handle(state.clone(), req)));
-            let _ = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        Box::pin(async move {
+            let response = handle(state, req).await;
+            drop(busy);
+            response
+        })
+    });
+    let http = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(http);
+    loop {
+        let idle_left = match admitted.idle_for() {
+            Some(idle) => limits.idle().saturating_sub(idle),
+            None => limits.idle(),
+        };
+        tokio::select! {
+            _ = http.as_mut() => return,
+            () = admitted.closed() => break,
+            () = tokio::time::sleep(idle_left) => {
+                if admitted.idle_for().is_some_and(|idle| idle >= limits.idle()) {
+                    break;
+                }
+            }
+        }
     }
+    http.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(limits.header(), http).await;
 }
 
 async fn handle(
@@ -81,7 +156,7 @@ async fn handle(
         body: &body,
     };
     let clock = || started.elapsed().as_secs_f64() * 1000.0;
-    let health = || health_body(&state.store);
+    let health = || health_body(&state);
     // Boxed: the responder's future is large, and moving it through hyper's stream task would
     // copy it on every poll setup (memmove was the top symbol in the profile before).
     let served = Box::pin(serve_doh(
@@ -112,12 +187,34 @@ fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {
     response
 }
 
-fn health_body(store: &FileStore) -> Vec<u8> {
-    let mut zones: Vec<ZoneHealth> = store
+/// The same `/health` as the Worker's, plus what only this server has: the response cache's
+/// size and bound, and the connections open on each listener.
+fn health_body(state: &DohState) -> Vec<u8> {
+    let mut zones: Vec<ZoneHealth> = state
+        .store
         .snapshot()
         .iter()
         .map(|z| ZoneHealth::of_zone(z))
         .collect();
     zones.sort_unstable_by(|a, b| a.zone.cmp(&b.zone));
-    Health::new(zones, None).to_json()
+    let health = Health::new(zones, None);
+    let Ok(serde_json::Value::Object(mut body)) = serde_json::to_value(&health) else {
+        return health.to_json();
+    };
+    let cache = &state.service.cache;
+    body.insert(
+        "response_cache".into(),
+        serde_json::json!({
+            "entries": cache.len(),
+            "bytes": cache.bytes(),
+            "limit_bytes": cache.limit_bytes(),
+        }),
+    );
+    let connections: serde_json::Map<String, serde_json::Value> = state
+        .connections
+        .iter()
+        .map(|(name, table)| ((*name).to_string(), table.len().into()))
+        .collect();
+    body.insert("connections".into(), connections.into());
+    serde_json::to_vec(&body).unwrap_or_else(|_| health.to_json())
 }

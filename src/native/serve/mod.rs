@@ -1,14 +1,20 @@
 //! `flatapex serve`: loads the zone directory (and the state), listens on UDP and TCP (and DoH
 //! over HTTP with `--doh`), reloads on SIGHUP or on change (`--watch`), and keeps serving the
 //! last good copy of a zone that fails to reload. With secondaries it runs the primary side.
+//! Once listening it serves until the process is stopped: no client and no socket error ends it
+//! (`accept`, `connections`, `limits`).
 
+pub mod accept;
+pub mod connections;
 pub mod http;
+pub mod limits;
 pub mod poll_once;
 pub mod response_cache;
 pub mod service;
 pub mod tcp;
 pub mod udp;
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,11 +28,12 @@ use super::zones::{FileStore, Reloads, log_report};
 use super::{NativeResponder, log, now_ms};
 use crate::alias::{MemoryAliasCache, Resolver};
 use crate::respond::Responder;
-use crate::settings::Settings;
+use crate::settings::{ServerLimits, Settings};
 use crate::xfr::ZoneStates;
+use connections::ConnectionTable;
 use http::{DohState, serve_http};
 use service::Service;
-use tcp::{TcpLimits, serve_tcp};
+use tcp::serve_tcp;
 use udp::serve_udp;
 
 /// What `flatapex serve` was asked to do.
@@ -42,8 +49,8 @@ pub struct ServeOptions {
     pub settings: Settings,
     /// CA certificates trusted for `https://` upstreams besides the web PKI roots.
     pub upstream_roots: Vec<reqwest::Certificate>,
-    /// TCP limits.
-    pub tcp: TcpLimits,
+    /// Connection limits, timeouts and the response cache's memory (from the settings).
+    pub limits: ServerLimits,
     /// Where to serve DoH over plain HTTP/1.1 and h2c, if anywhere.
     pub doh: Option<SocketAddr>,
     /// Log one JSON line per DoH request.
@@ -66,8 +73,12 @@ impl ServeOptions {
     }
 }
 
-/// Runs the server until a listener fails.
-pub async fn serve(options: ServeOptions) -> io::Result<()> {
+/// Loads the zones and serves them; returns only if it cannot start.
+pub async fn serve(mut options: ServeOptions) -> io::Result<Infallible> {
+    let listeners = if options.doh.is_some() { 2 } else { 1 };
+    for line in limits::fit_descriptors(&mut options.limits, listeners) {
+        log(line);
+    }
     let store = load_zones(&options)?;
     let responder = Arc::new(responder(&options, &store)?);
     let primary = options.secondaries().then(|| {
@@ -82,23 +93,60 @@ pub async fn serve(options: ServeOptions) -> io::Result<()> {
         store: store.clone(),
         primary: primary.clone(),
     };
-    let mut service = Service::new(responder.clone(), store.clone());
+    let limits = options.limits;
+    let mut service = Service::new(
+        responder.clone(),
+        store.clone(),
+        limits.response_cache_bytes(),
+    );
     service.primary = primary.clone();
+    let service = Arc::new(service);
     let (udp, tcp) = bind(options.listen).await?;
+    let tcp_table = ConnectionTable::new(limits.max_connections, limits.max_connections_per_client);
+    let doh_table = ConnectionTable::new(limits.max_connections, limits.max_connections_per_client);
+    let doh = bind_doh(&options).await?;
     log(format!(
         "serving {} zone(s) on {} (udp, tcp)",
         store.snapshot().len(),
         udp.local_addr()?
     ));
+    if let Some(listener) = &doh {
+        log(format!(
+            "DoH on http://{}{} (http/1.1, h2c)",
+            listener.local_addr()?,
+            options.settings.doh_path
+        ));
+    }
+    log(format!(
+        "limits: {} connection(s) per listener, {} per client /24 or /56, idle timeout {} s, header timeout {} s, response cache {} MiB",
+        limits.max_connections,
+        limits.max_connections_per_client,
+        limits.idle_timeout_seconds,
+        limits.header_timeout_seconds,
+        limits.response_cache_mib
+    ));
     start_background(&options, &responder, primary, reloads).await;
-    let doh = start_doh(&options, &responder, &store).await?;
-    let service = Arc::new(service);
-    tokio::try_join!(
-        serve_udp(Arc::new(udp), service.clone()),
-        serve_tcp(tcp, service, options.tcp),
-        doh
-    )?;
-    Ok(())
+    let doh = async {
+        match doh {
+            Some(listener) => {
+                let state = Arc::new(DohState {
+                    responder: responder.clone(),
+                    store: store.clone(),
+                    limits: options.settings.limits(),
+                    log_requests: options.log_requests,
+                    service: service.clone(),
+                    connections: vec![("tcp", tcp_table.clone()), ("doh", doh_table.clone())],
+                });
+                serve_http(listener, state, limits, doh_table).await
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        never = serve_udp(Arc::new(udp), service.clone()) => match never {},
+        never = serve_tcp(tcp, service.clone(), limits, tcp_table.clone()) => match never {},
+        never = doh => match never {},
+    }
 }
 
 /// Reads the state (with secondaries) and the zone directory.
@@ -191,38 +239,14 @@ async fn start_background(
     }
 }
 
-/// The DoH listener, if asked for: a future that ends only if it fails.
-async fn start_doh(
-    options: &ServeOptions,
-    responder: &Arc<NativeResponder>,
-    store: &Arc<FileStore>,
-) -> io::Result<impl std::future::Future<Output = io::Result<()>> + use<>> {
-    let task = match options.doh {
-        Some(addr) => {
-            let listener = TcpListener::bind(addr).await.map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot listen for DoH on {addr}: {e}"))
-            })?;
-            log(format!(
-                "DoH on http://{}{} (http/1.1, h2c)",
-                listener.local_addr()?,
-                options.settings.doh_path
-            ));
-            let state = Arc::new(DohState {
-                responder: responder.clone(),
-                store: store.clone(),
-                limits: options.settings.limits(),
-                log_requests: options.log_requests,
-            });
-            Some(tokio::spawn(serve_http(listener, state)))
-        }
-        None => None,
+/// The DoH listener, if asked for.
+async fn bind_doh(options: &ServeOptions) -> io::Result<Option<TcpListener>> {
+    let Some(addr) = options.doh else {
+        return Ok(None);
     };
-    Ok(async move {
-        match task {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => std::future::pending().await,
-        }
-    })
+    let listener = accept::listen(addr)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot listen for DoH on {addr}: {e}")))?;
+    Ok(Some(listener))
 }
 
 /// Binds UDP and TCP on the same address; with port 0 both get the same free port.
@@ -233,7 +257,7 @@ pub async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
             .await
             .map_err(|e| named(e, "cannot listen for UDP on"))?;
         let port = udp.local_addr()?.port();
-        match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
+        match accept::listen(SocketAddr::new(addr.ip(), port)) {
             Ok(tcp) => return Ok((udp, tcp)),
             Err(e) if addr.port() == 0 && e.kind() == io::ErrorKind::AddrInUse => continue,
             Err(e) => return Err(named(e, "cannot listen for TCP on")),

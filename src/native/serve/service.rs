@@ -14,19 +14,20 @@ pub struct Service {
     pub responder: Arc<NativeResponder>,
     /// The zone store, whose generation invalidates the cache.
     pub store: Arc<FileStore>,
-    /// Whole responses by query bytes.
+    /// Whole responses by the facts of their query that shape them.
     pub cache: ResponseCache,
     /// Zone transfers out (TCP only), when the server has secondaries.
     pub primary: Option<Arc<Primary>>,
 }
 
 impl Service {
-    /// A service over `responder`, reading zones from `store`.
-    pub fn new(responder: Arc<NativeResponder>, store: Arc<FileStore>) -> Self {
+    /// A service over `responder`, reading zones from `store`, with a response cache of at
+    /// most `cache_bytes`.
+    pub fn new(responder: Arc<NativeResponder>, store: Arc<FileStore>, cache_bytes: usize) -> Self {
         Service {
             responder,
             store,
-            cache: ResponseCache::default(),
+            cache: ResponseCache::new(cache_bytes),
             primary: None,
         }
     }

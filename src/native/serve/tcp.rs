@@ -1,97 +1,79 @@
 //! DNS over TCP (RFC 7766): two-octet length prefix, pipelining with out-of-order answers
-//! (§6.2.1.1), idle timeouts (§6.2.3) and a cap on connections.
+//! (§6.2.1.1), and the limits of `serve::limits` (§6.2.3, §10): a connection waits at most the
+//! idle timeout for the first octet of its next query and the header timeout for the rest of
+//! it, a client that stops reading its answers is dropped after the idle timeout, and the
+//! connection table closes idle connections to make room for new ones.
 
+use std::convert::Infallible;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::TcpListener;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::mpsc;
+use tokio::time::timeout;
 
+use super::accept::accept_connections;
+use super::connections::{Connection, ConnectionTable};
 use super::poll_once::run_or_spawn;
 use super::service::Service;
 use crate::message::Transport;
+use crate::settings::ServerLimits;
 
 /// Answers one connection may have in flight or waiting to be written.
 const MAX_IN_FLIGHT: usize = 64;
 
-/// Limits for TCP clients.
-#[derive(Clone, Copy, Debug)]
-pub struct TcpLimits {
-    /// Connections open at once; more are closed at accept.
-    pub max_connections: usize,
-    /// A connection with no query for this long is closed.
-    pub idle: Duration,
-}
-
-impl Default for TcpLimits {
-    fn default() -> Self {
-        TcpLimits {
-            max_connections: 1024,
-            idle: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Accepts connections on `listener` until it fails.
+/// Accepts connections on `listener` for ever.
 pub async fn serve_tcp(
     listener: TcpListener,
     service: Arc<Service>,
-    limits: TcpLimits,
-) -> io::Result<()> {
-    let open = Arc::new(AtomicUsize::new(0));
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(got) => got,
-            Err(e) if is_transient(&e) => continue,
-            Err(e) => return Err(e),
-        };
-        if open.load(Ordering::Relaxed) >= limits.max_connections {
-            drop(stream);
-            continue;
-        }
-        open.fetch_add(1, Ordering::Relaxed);
+    limits: ServerLimits,
+    table: Arc<ConnectionTable>,
+) -> Infallible {
+    accept_connections(listener, table, "DNS over TCP", |stream, peer, admitted| {
         let service = service.clone();
-        let open = open.clone();
         tokio::spawn(async move {
-            let _ = connection(stream, service, limits).await;
-            open.fetch_sub(1, Ordering::Relaxed);
+            let _ = stream.set_nodelay(true);
+            let (read, write) = stream.into_split();
+            let _ = connection(read, write, peer, service, limits, admitted).await;
         });
-    }
-}
-
-fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-    ) || e.raw_os_error() == Some(24) // EMFILE: out of descriptors for now
+    })
+    .await
 }
 
 /// One connection: read length-prefixed queries, answer each as soon as it is ready.
-async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let peer = stream.peer_addr()?.ip();
-    let (read, write) = stream.into_split();
+async fn connection(
+    read: OwnedReadHalf,
+    write: tokio::net::tcp::OwnedWriteHalf,
+    peer: SocketAddr,
+    service: Arc<Service>,
+    limits: ServerLimits,
+    admitted: Connection,
+) -> io::Result<()> {
     // At most this many answers in flight or queued: a client that stops reading stops us
     // reading its queries.
     let (tx, rx) = mpsc::channel::<Vec<u8>>(MAX_IN_FLIGHT);
-    let writer = tokio::spawn(write_responses(write, rx));
+    let writer = tokio::spawn(write_responses(write, rx, limits.idle()));
     let mut read = BufReader::new(read);
     let (mut scratch, mut cached) = (Vec::new(), Vec::new());
     loop {
-        let len = match tokio::time::timeout(limits.idle, read.read_u16()).await {
-            Ok(Ok(len)) => usize::from(len),
-            _ => break,
+        // Idle: the first octet of the next query, unless the table closes us to make room.
+        let began = tokio::select! {
+            got = timeout(limits.idle(), read.fill_buf()) => {
+                matches!(got, Ok(Ok(buffered)) if !buffered.is_empty())
+            }
+            () = admitted.closed() => false,
         };
-        let mut query = vec![0u8; len];
-        match tokio::time::timeout(limits.idle, read.read_exact(&mut query)).await {
-            Ok(Ok(_)) => {}
-            _ => break,
+        if !began {
+            break;
         }
+        let busy = admitted.busy();
+        let Ok(Ok(query)) = timeout(limits.header(), read_query(&mut read)).await else {
+            break;
+        };
         if service.cached(Transport::Tcp, &query, &mut scratch, &mut cached) {
             if tx.send(cached.clone()).await.is_err() {
                 break;
@@ -100,7 +82,7 @@ async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits)
         }
         // After the cache, which never holds transfer questions: cached answers skip this.
         if let Some(primary) = &service.primary
-            && primary.transfer(peer, &query, &tx).await
+            && primary.transfer(peer.ip(), &query, &tx).await
         {
             continue;
         }
@@ -112,28 +94,50 @@ async fn connection(stream: TcpStream, service: Arc<Service>, limits: TcpLimits)
             if let Some(bytes) = service.respond(Transport::Tcp, &query).await {
                 slot.send(bytes);
             }
+            drop(busy);
         }));
     }
     drop(tx);
     writer.await.map_err(io::Error::other)?
 }
 
-/// Writes each response with its length prefix, flushing when no more are queued.
+/// One length-prefixed message.
+async fn read_query(read: &mut BufReader<OwnedReadHalf>) -> io::Result<Vec<u8>> {
+    let len = usize::from(read.read_u16().await?);
+    let mut query = vec![0u8; len];
+    read.read_exact(&mut query).await?;
+    Ok(query)
+}
+
+/// Writes each response with its length prefix, flushing when no more are queued; gives up on
+/// a client that takes none of it for `stall`.
 async fn write_responses(
     write: tokio::net::tcp::OwnedWriteHalf,
     mut rx: mpsc::Receiver<Vec<u8>>,
+    stall: Duration,
 ) -> io::Result<()> {
+    let stalled = || io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading");
     let mut write = BufWriter::new(write);
     while let Some(message) = rx.recv().await {
-        let len = u16::try_from(message.len()).map_err(io::Error::other)?;
-        write.write_all(&len.to_be_bytes()).await?;
-        write.write_all(&message).await?;
-        while let Ok(message) = rx.try_recv() {
-            let len = u16::try_from(message.len()).map_err(io::Error::other)?;
-            write.write_all(&len.to_be_bytes()).await?;
-            write.write_all(&message).await?;
-        }
-        write.flush().await?;
+        let batch = async {
+            write_framed(&mut write, &message).await?;
+            while let Ok(message) = rx.try_recv() {
+                write_framed(&mut write, &message).await?;
+            }
+            write.flush().await
+        };
+        timeout(stall, batch).await.map_err(|_| stalled())??;
     }
-    write.shutdown().await
+    timeout(stall, write.shutdown())
+        .await
+        .map_err(|_| stalled())?
+}
+
+async fn write_framed(
+    write: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>,
+    message: &[u8],
+) -> io::Result<()> {
+    let len = u16::try_from(message.len()).map_err(io::Error::other)?;
+    write.write_all(&len.to_be_bytes()).await?;
+    write.write_all(message).await
 }

@@ -1,11 +1,15 @@
 //! DNS over UDP (RFC 1035 §4.2.1), batched: up to [`BATCH`] datagrams per `recvmmsg`, their
 //! answers sent with one `sendmmsg`. Cached and static answers are made inline; an answer that
-//! waits (an ALIAS upstream) gets its own task, so it never holds up the others.
+//! waits (an ALIAS upstream) gets its own task, so it never holds up the others. The loop never
+//! ends: an error of the socket is logged (a few lines every ten seconds) and the loop pauses
+//! [`ERROR_PAUSE`] before it reads again.
 
+use std::convert::Infallible;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use std::time::Duration;
 
 use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg};
 use tokio::io::Interest;
@@ -14,6 +18,7 @@ use tokio::net::UdpSocket;
 use super::poll_once::ready_or_spawn;
 use super::service::Service;
 use crate::message::Transport;
+use crate::native::log_throttled;
 
 /// Datagrams read (and answers sent) per system call.
 pub const BATCH: usize = 32;
@@ -21,8 +26,11 @@ pub const BATCH: usize = 32;
 /// The largest query we read; anything longer is not a DNS query over UDP.
 const MAX_QUERY: usize = 4096;
 
-/// Serves queries on `socket` until it fails.
-pub async fn serve_udp(socket: Arc<UdpSocket>, service: Arc<Service>) -> io::Result<()> {
+/// How long the loop waits after an error of the socket.
+pub const ERROR_PAUSE: Duration = Duration::from_millis(100);
+
+/// Serves queries on `socket` for ever.
+pub async fn serve_udp(socket: Arc<UdpSocket>, service: Arc<Service>) -> Infallible {
     let fd = socket.as_raw_fd();
     let mut bufs = vec![[0u8; MAX_QUERY]; BATCH];
     let mut recv_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
@@ -30,7 +38,10 @@ pub async fn serve_udp(socket: Arc<UdpSocket>, service: Arc<Service>) -> io::Res
     let mut outs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(512)).collect();
     let mut scratch = Vec::with_capacity(512);
     loop {
-        socket.readable().await?;
+        if let Err(e) = socket.readable().await {
+            pause_after(&e).await;
+            continue;
+        }
         loop {
             // Receive a batch: (length, sender) for each datagram.
             let got = socket.try_io(Interest::READABLE, || {
@@ -58,7 +69,10 @@ pub async fn serve_udp(socket: Arc<UdpSocket>, service: Arc<Service>) -> io::Res
                 {
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    pause_after(&e).await;
+                    break;
+                }
             };
             let mut ready: Vec<(usize, SockaddrStorage)> = Vec::with_capacity(received.len());
             for (i, (len, addr)) in received.into_iter().enumerate() {
@@ -71,6 +85,17 @@ pub async fn serve_udp(socket: Arc<UdpSocket>, service: Arc<Service>) -> io::Res
             send_batch(&socket, &mut send_headers, &outs, &ready).await;
         }
     }
+}
+
+/// Logs a socket error and waits [`ERROR_PAUSE`].
+async fn pause_after(e: &io::Error) {
+    log_throttled("udp failed", || {
+        format!(
+            "UDP: cannot read queries: {e}; trying again in {} ms",
+            ERROR_PAUSE.as_millis()
+        )
+    });
+    tokio::time::sleep(ERROR_PAUSE).await;
 }
 
 /// Puts the answer to `query` in `out` if it is ready now; otherwise a task sends it later.
