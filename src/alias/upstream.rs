@@ -51,6 +51,16 @@ pub trait Upstream {
 pub trait Timer {
     /// Completes after `ms` milliseconds.
     async fn sleep(&self, ms: u32);
+
+    /// A clock reading in milliseconds, for measuring how long something took (the epoch of
+    /// the reading is the shell's: only differences count).
+    fn elapsed_ms(&self) -> u64;
+
+    /// Called when another request's work woke this one (the flight it waited for ended):
+    /// continues in this request's own context. Nothing natively; at the edge, workerd runs
+    /// a wakeup in the context of the request that caused it, so the waiter moves back to its
+    /// own before it touches any I/O.
+    async fn resume(&self) {}
 }
 
 /// Checks the head of an upstream's HTTP response before its body is read: status 200, type

@@ -113,6 +113,11 @@ impl Timer for WorkerTimer {
     async fn sleep(&self, ms: u32) {
         Delay::from(Duration::from_millis(u64::from(ms))).await;
     }
+
+    /// `Date.now()`, which in Workers moves on across I/O (enough to time a fetch).
+    fn elapsed_ms(&self) -> u64 {
+        worker::Date::now().as_millis()
+    }
 }
 
 /// The KV key of the last-good copy of a flattened set (written by the scheduled refresher).

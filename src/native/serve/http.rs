@@ -19,7 +19,7 @@ use crate::doh::{
     serve_doh,
 };
 use crate::native::zones::FileStore;
-use crate::native::{NativeResponder, log, now_ms, refresh_ahead};
+use crate::native::{NativeResponder, background_work, log, now_ms};
 
 /// What the DoH listener shares between connections.
 pub struct DohState {
@@ -81,7 +81,7 @@ async fn handle(
         body: &body,
     };
     let clock = || started.elapsed().as_secs_f64() * 1000.0;
-    let health = || health_body(&state.store);
+    let health = || health_body(&state.store, &state.responder);
     // Boxed: the responder's future is large, and moving it through hyper's stream task would
     // copy it on every poll setup (memmove was the top symbol in the profile before).
     let served = Box::pin(serve_doh(
@@ -96,7 +96,7 @@ async fn handle(
     if state.log_requests {
         log(served.log.to_json());
     }
-    refresh_ahead(&state.responder, served.refresh);
+    background_work(&state.responder, served.refresh);
     Ok(to_hyper(served.response))
 }
 
@@ -112,12 +112,14 @@ fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {
     response
 }
 
-fn health_body(store: &FileStore) -> Vec<u8> {
+fn health_body(store: &FileStore, responder: &NativeResponder) -> Vec<u8> {
     let mut zones: Vec<ZoneHealth> = store
         .snapshot()
         .iter()
         .map(|z| ZoneHealth::of_zone(z))
         .collect();
     zones.sort_unstable_by(|a, b| a.zone.cmp(&b.zone));
-    Health::new(zones, None).to_json()
+    Health::new(zones, None)
+        .with_upstreams(responder.flattener.state.upstreams())
+        .to_json()
 }
