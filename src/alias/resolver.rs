@@ -67,8 +67,7 @@ impl<U: Upstream, C: AliasCache, T: Timer> Resolver<U, C, T> {
                     return self.lead(leader, &key, target, rtype, now_ms).await;
                 }
                 Flight::Join(waiting) => {
-                    let result = waiting.await;
-                    self.timer.resume().await;
+                    let result = self.timer.wait(waiting).await;
                     if let Ok(resolution) = result {
                         return resolution;
                     }
@@ -205,8 +204,7 @@ impl<U: Upstream, C: AliasCache, T: Timer> Flattener for Resolver<U, C, T> {
             let resolution = match self.state.flights.join_or_lead(&key, seen.take()) {
                 Flight::Lead(leader) => self.lead(leader, &key, target, rtype, now_ms).await,
                 Flight::Join(waiting) => {
-                    let result = waiting.await;
-                    self.timer.resume().await;
+                    let result = self.timer.wait(waiting).await;
                     match result {
                         Ok(resolution) => resolution,
                         // The leader went away: look again, and lead if nobody else does.

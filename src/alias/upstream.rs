@@ -1,6 +1,9 @@
 //! The ports the ALIAS resolver runs over (an upstream DoH exchange and a timer), their error
 //! type, and the checks every shell makes on an upstream's HTTP response (RFC 8484 §4.2).
 
+use futures::channel::oneshot::Canceled;
+
+use super::flight::{Resolution, Waiting};
 use crate::doh::{DNS_MESSAGE, MAX_BODY};
 
 /// Why one upstream exchange gave no DNS message.
@@ -56,11 +59,13 @@ pub trait Timer {
     /// the reading is the shell's: only differences count).
     fn elapsed_ms(&self) -> u64;
 
-    /// Called when another request's work woke this one (the flight it waited for ended):
-    /// continues in this request's own context. Nothing natively; at the edge, workerd runs
-    /// a wakeup in the context of the request that caused it, so the waiter moves back to its
-    /// own before it touches any I/O.
-    async fn resume(&self) {}
+    /// Waits for the flight another request leads: its resolution, or `Canceled` if its leader
+    /// went away. By default (natively) the leader's result wakes the waiter. At the edge it
+    /// must not: workerd would run the waiter in the leader's request context, and it cancels a
+    /// request that has nothing of its own pending as hung; so the edge polls on its own timer.
+    async fn wait(&self, waiting: Waiting) -> Result<Resolution, Canceled> {
+        waiting.await
+    }
 }
 
 /// Checks the head of an upstream's HTTP response before its body is read: status 200, type
