@@ -49,6 +49,10 @@ pub mod defaults {
     pub const HEADER_TIMEOUT_SECONDS: u64 = 5;
     /// `response_cache_mib` (the native server).
     pub const RESPONSE_CACHE_MIB: u64 = 32;
+    /// `stale_recheck_seconds`: RFC 8767 §4 recommends 30 seconds.
+    pub const STALE_RECHECK_SECONDS: u32 = 30;
+    /// `upstream_health_seconds`.
+    pub const UPSTREAM_HEALTH_SECONDS: u32 = 30;
 }
 
 /// Everything an operator can set.
@@ -114,6 +118,20 @@ pub struct Settings {
         arg(long, visible_alias = "stale-window", default_value_t = defaults::STALE_WINDOW_SECONDS)
     )]
     pub stale_window_seconds: u32,
+    /// After a failed resolution, serve stale data at once for this long, then retry in the
+    /// background, once per interval (RFC 8767's failure recheck), in seconds.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::STALE_RECHECK_SECONDS)
+    )]
+    pub stale_recheck_seconds: u32,
+    /// An upstream that failed, timed out or lost a hedge is tried after the healthy ones and
+    /// probed in the background this often until it answers, in seconds.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        arg(long, default_value_t = defaults::UPSTREAM_HEALTH_SECONDS)
+    )]
+    pub upstream_health_seconds: u32,
     /// Upstream fetches allowed per client request (the edge's subrequest limit).
     #[cfg_attr(not(target_arch = "wasm32"), arg(skip = defaults::MAX_UPSTREAM_FETCHES))]
     pub max_upstream_fetches: u32,
@@ -172,6 +190,8 @@ impl Default for Settings {
             attempts: defaults::ATTEMPTS,
             hedge_after_ms: defaults::HEDGE_AFTER_MS,
             stale_window_seconds: defaults::STALE_WINDOW_SECONDS,
+            stale_recheck_seconds: defaults::STALE_RECHECK_SECONDS,
+            upstream_health_seconds: defaults::UPSTREAM_HEALTH_SECONDS,
             max_upstream_fetches: defaults::MAX_UPSTREAM_FETCHES,
             max_connections: defaults::MAX_CONNECTIONS,
             max_connections_per_client: defaults::MAX_CONNECTIONS_PER_CLIENT,

@@ -5,46 +5,17 @@
 // Tests and tools are shells: they may read clocks, files and the environment.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod alias_server;
 mod common;
 mod fake_upstream;
 
 use std::time::{Duration, Instant};
 
-use common::{Server, battery_dir, tcp, udp};
-use fake_upstream::{FakeUpstream, Flat, REJECTED};
-use hickory_proto::op::{Edns, Message, Query, ResponseCode};
-use hickory_proto::rr::{Name, RecordType};
-
-const ZONE: &str = include_str!("zones/alias.test.zone");
-
-fn query(name: &str, qtype: RecordType) -> Vec<u8> {
-    let mut m = Message::query();
-    m.add_query(Query::query(Name::from_ascii(name).unwrap(), qtype));
-    let mut edns = Edns::new();
-    edns.set_max_payload(1232);
-    m.edns = Some(edns);
-    m.to_vec().unwrap()
-}
-
-fn ask(server: &Server, name: &str, qtype: RecordType) -> Flat {
-    let started = Instant::now();
-    let bytes = udp(server.addr, &query(name, qtype));
-    Flat {
-        message: Message::from_vec(&bytes).unwrap(),
-        took: started.elapsed(),
-        alias: String::new(),
-    }
-}
-
-fn start(upstreams: &[String], extra: &[&str]) -> (Server, tempfile::TempDir) {
-    let dir = battery_dir(&[("alias.test.zone", ZONE)]);
-    let mut args: Vec<&str> = Vec::new();
-    for u in upstreams {
-        args.extend(["--upstream", u.as_str()]);
-    }
-    args.extend(extra);
-    (Server::start(dir.path(), &args), dir)
-}
+use alias_server::{ask, query, start};
+use common::tcp;
+use fake_upstream::{FakeUpstream, REJECTED};
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::RecordType;
 
 #[test]
 fn every_fault_gets_its_answer_rcode_ede_ttl_and_deadline() {
@@ -184,7 +155,10 @@ fn hedging_answers_from_the_second_upstream_when_the_first_is_black_holed() {
 fn stale_answers_when_the_upstream_dies_and_refresh_ahead_before_expiry() {
     let fake = FakeUpstream::start();
     fake.set_addresses(&["192.0.2.20"], &["2001:db8::20"], 3);
-    let (server, _dir) = start(&[fake.url()], &["--alias-ttl-floor", "1"]);
+    let (server, _dir) = start(
+        &[fake.url()],
+        &["--alias-ttl-floor", "1", "--stale-recheck-seconds", "1"],
+    );
 
     // Refresh ahead: with a 3 s TTL, a query in the last 10 % (0.3 s) is answered from cache
     // and triggers a background fetch, so the entry never expires under steady traffic.
@@ -228,13 +202,31 @@ fn stale_answers_when_the_upstream_dies_and_refresh_ahead_before_expiry() {
     let (code, text) = stale.ede().unwrap();
     assert_eq!(code, 3);
     assert!(text.contains("HTTP status 503"), "{text}");
-    // Back up: fresh data again, no EDE.
+    // Back up: stale at once until the failure recheck (1 s here), whose background retry
+    // brings fresh data again, with no EDE.
     fake.set_down(false);
     fake.set_addresses(&["192.0.2.21"], &[], 300);
-    let back = ask(&server, "flaky.alias.test.", RecordType::A);
+    let started = Instant::now();
+    let back = loop {
+        let a = ask(&server, "flaky.alias.test.", RecordType::A);
+        if a.ede().is_none() || started.elapsed() > Duration::from_secs(5) {
+            break a;
+        }
+        assert!(
+            a.took < Duration::from_millis(100),
+            "stale at once: {:?}",
+            a.took
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(
         (back.addresses(), back.ede()),
         (vec!["192.0.2.21".to_string()], None)
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
     );
 }
 

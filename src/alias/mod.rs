@@ -1,16 +1,25 @@
 //! ALIAS flattening (docs/ARCHITECTURE.md, "ALIAS"): the port the responder calls for targets
 //! outside our zones, and the pure policy that every shell shares.
 
+pub mod attempts;
+pub mod background;
 pub mod cache;
 pub mod exchange;
 pub mod flat_set;
+pub mod flight;
+pub mod health;
 pub mod policy;
+pub mod recheck;
 pub mod resolver;
+pub mod state;
 pub mod upstream;
 
+pub use background::Background;
 pub use cache::{AliasCache, AliasKey, MemoryAliasCache};
 pub use flat_set::{AddressType, FlatSet};
+pub use health::UpstreamReport;
 pub use resolver::Resolver;
+pub use state::ResolverState;
 pub use upstream::{Timer, Upstream, UpstreamError};
 
 use std::net::IpAddr;
@@ -80,7 +89,9 @@ pub struct Flattened {
     pub fetched_ms: u64,
     /// An EDE to attach (3 Stale Answer on stale data).
     pub ede: Option<Ede>,
-    /// Served from cache with little TTL left: the shell should re-resolve in the background.
+    /// Background work is due: a refresh ahead (served from cache with little TTL left), the
+    /// failure recheck's retry, or a probe of an unhealthy upstream. The shell runs
+    /// [`Resolver::background`] for this (target, type) after the response.
     pub refresh: bool,
 }
 

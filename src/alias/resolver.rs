@@ -1,19 +1,24 @@
 //! The ALIAS resolver (docs/ARCHITECTURE.md, "ALIAS"): cache first, then upstream DoH with a
 //! per-attempt deadline, retries on other upstreams and a hedge, then stale data, then failure.
+//! Herd-proof: concurrent resolutions of one (target, type) share one flight; after a failure,
+//! stale data is served at once until the recheck (RFC 8767); upstreams that failed are tried
+//! last until a probe shows them working ([`ResolverState`]).
+//!
 //! It is generic over three small ports, so the edge (fetch + AbortController, Cache API,
 //! `Delay`) and the native shell (reqwest, memory, tokio) run exactly this code. It reads no
-//! clock: `now_ms` comes in.
+//! clock: `now_ms` comes in, and durations come from the timer port. The attempts are in
+//! `attempts.rs`, the background work in `background.rs`.
 
 use std::sync::Arc;
 
-use futures::future::{Either, select};
-use futures::stream::{FuturesUnordered, StreamExt};
 use hickory_proto::rr::{Name, RecordType};
 
+use super::attempts::Clock;
 use super::cache::{AliasCache, AliasKey};
-use super::exchange::{Resolved, upstream_query, validate};
 use super::flat_set::FlatSet;
+use super::flight::{Flight, Leader, Resolution};
 use super::policy::{REFRESH_PERCENT, STALE_TTL, flattened_ttl};
+use super::state::ResolverState;
 use super::upstream::{Timer, Upstream};
 use super::{Flattened, Flattener, Outcome, Source};
 use crate::answer::Ede;
@@ -27,103 +32,124 @@ pub struct Resolver<U, C, T> {
     pub cache: C,
     /// The timer port.
     pub timer: T,
+    /// What outlives one resolution: flights, rechecks, upstream health. Shared by every
+    /// resolver of the process (natively) or the isolate (at the edge).
+    pub state: Arc<ResolverState>,
     /// Settings: the upstreams, deadlines, hedge, stale window and TTL floor.
     pub settings: Arc<Settings>,
 }
 
 impl<U: Upstream, C: AliasCache, T: Timer> Resolver<U, C, T> {
-    /// A resolver over the three ports.
-    pub fn new(upstream: U, cache: C, timer: T, settings: Arc<Settings>) -> Self {
+    /// A resolver over the three ports and `state` (made for the same `settings`).
+    pub fn new(
+        upstream: U,
+        cache: C,
+        timer: T,
+        state: Arc<ResolverState>,
+        settings: Arc<Settings>,
+    ) -> Self {
         Resolver {
             upstream,
             cache,
             timer,
+            state,
             settings,
         }
     }
 
-    /// Resolves `target`'s `rtype` upstream (ignoring the cache) and caches the result: what a
-    /// refresh ahead, and the scheduled refresher, call.
-    pub async fn refresh(
+    /// Resolves `target`'s `rtype` upstream (ignoring the cache, joining a flight in progress)
+    /// and caches the result.
+    pub async fn refresh(&self, target: &Name, rtype: RecordType, now_ms: u64) -> Resolution {
+        let key = AliasKey::new(target, rtype);
+        loop {
+            match self.state.flights.join_or_lead(&key, None) {
+                Flight::Lead(leader) => {
+                    return self.lead(leader, &key, target, rtype, now_ms).await;
+                }
+                Flight::Join(waiting) => {
+                    let result = self.timer.wait(waiting).await;
+                    if let Ok(resolution) = result {
+                        return resolution;
+                    }
+                }
+                Flight::LookAgain => {}
+            }
+        }
+    }
+
+    /// Resolves for everyone waiting on `leader`'s flight, then records how it went.
+    async fn lead(
         &self,
+        leader: Leader<'_>,
+        key: &AliasKey,
         target: &Name,
         rtype: RecordType,
         now_ms: u64,
-    ) -> Result<FlatSet, String> {
-        let (resolved, url) = self.race(target, rtype).await?;
-        let ttl = flattened_ttl(
-            u32::MAX,
-            resolved.ttls.iter().copied(),
-            self.settings.alias_ttl_floor,
-        );
-        let entry = FlatSet::new(resolved.addresses, ttl, now_ms, Some(url));
-        self.cache.put(&AliasKey::new(target, rtype), &entry).await;
-        Ok(entry)
+    ) -> Resolution {
+        let clock = Clock::new(&self.timer, now_ms);
+        let resolution = match self.race(target, rtype, &clock).await {
+            Ok((resolved, url)) => {
+                let ttl = flattened_ttl(
+                    u32::MAX,
+                    resolved.ttls.iter().copied(),
+                    self.settings.alias_ttl_floor,
+                );
+                let entry = FlatSet::new(resolved.addresses, ttl, now_ms, Some(url));
+                self.cache.put(key, &entry).await;
+                self.state.rechecks.succeeded(key);
+                Ok(entry)
+            }
+            Err(reason) => {
+                self.state.rechecks.failed(key, clock.now(), &reason);
+                Err(reason)
+            }
+        };
+        leader.finish(&resolution);
+        resolution
     }
 
-    /// Runs the attempts: the first valid answer wins; a failed attempt starts the next one at
-    /// once, and no answer within `hedge_after_ms` starts it too.
-    async fn race(&self, target: &Name, rtype: RecordType) -> Result<(Resolved, String), String> {
-        let settings = &self.settings;
-        if settings.upstreams.is_empty() {
-            return Err(format!("no upstream is configured to resolve {target}"));
+    /// The cache's entry for `key`; a fetch time from a clock that ran ahead counts from now,
+    /// and is stored so, so that it cannot pin the entry as fresh.
+    async fn lookup(&self, key: &AliasKey, now_ms: u64) -> Option<(FlatSet, Source)> {
+        let mut cached = self.cache.get(key).await;
+        if let Some((entry, _)) = &mut cached
+            && entry.fetched_ms > now_ms
+        {
+            *entry = entry.clone().clamped(now_ms);
+            self.cache.put(key, entry).await;
         }
-        let query = upstream_query(target, rtype);
-        let total = settings.attempts.max(1) as usize;
-        let mut running = FuturesUnordered::new();
-        running.push(self.attempt(0, &query, target, rtype));
-        let mut started = 1;
-        let mut errors = Vec::new();
-        loop {
-            let next = if started < total {
-                let hedge = self.timer.sleep(settings.hedge_after_ms);
-                futures::pin_mut!(hedge);
-                match select(running.next(), hedge).await {
-                    Either::Left((next, _)) => next,
-                    Either::Right(((), _)) => {
-                        running.push(self.attempt(started, &query, target, rtype));
-                        started += 1;
-                        continue;
-                    }
-                }
-            } else {
-                running.next().await
-            };
-            match next {
-                Some(Ok(found)) => return Ok(found),
-                Some(Err(e)) => errors.push(e),
-                None => {}
-            }
-            if started < total {
-                running.push(self.attempt(started, &query, target, rtype));
-                started += 1;
-            } else if running.is_empty() {
-                return Err(errors.join("; "));
-            }
-        }
+        cached
     }
 
-    /// One attempt on upstream `n` mod count, with its deadline enforced here too.
-    async fn attempt(
+    /// Stale data (RFC 8767), with EDE 3 saying why.
+    #[allow(clippy::too_many_arguments)]
+    fn stale(
         &self,
-        n: usize,
-        query: &[u8],
         target: &Name,
         rtype: RecordType,
-    ) -> Result<(Resolved, String), String> {
-        let url = &self.settings.upstreams[n % self.settings.upstreams.len()];
-        let deadline = self.settings.attempt_timeout_ms;
-        let exchange = self.upstream.exchange(url, query, deadline);
-        let timeout = self.timer.sleep(deadline);
-        futures::pin_mut!(exchange, timeout);
-        let bytes = match select(exchange, timeout).await {
-            Either::Left((Ok(bytes), _)) => bytes,
-            Either::Left((Err(e), _)) => return Err(format!("{url}: {e}")),
-            Either::Right(_) => return Err(format!("{url}: no answer within {deadline} ms")),
-        };
-        validate(&bytes, target, rtype)
-            .map(|resolved| (resolved, url.clone()))
-            .map_err(|e| format!("{url}: {e}"))
+        entry: FlatSet,
+        alias_ttl: u32,
+        now_ms: u64,
+        reason: &str,
+        retry: bool,
+    ) -> Flattened {
+        Flattened {
+            ede: Some(Ede::new(
+                Ede::STALE_ANSWER,
+                format!(
+                    "{target} {rtype}: stale data from {}s ago, upstreams failed: {reason}",
+                    now_ms.saturating_sub(entry.fetched_ms) / 1000
+                ),
+            )),
+            outcome: Outcome::Records {
+                addresses: entry.addresses,
+                ttl: STALE_TTL.min(alias_ttl),
+            },
+            source: Source::Stale,
+            upstream: entry.upstream,
+            fetched_ms: entry.fetched_ms,
+            refresh: retry || self.state.health.probe_due(now_ms),
+        }
     }
 }
 
@@ -138,66 +164,74 @@ impl<U: Upstream, C: AliasCache, T: Timer> Flattener for Resolver<U, C, T> {
         let settings = &self.settings;
         let floor = settings.alias_ttl_floor;
         let key = AliasKey::new(target, rtype);
-        let mut cached = self.cache.get(&key).await;
-        if let Some((entry, _)) = &mut cached
-            && entry.fetched_ms > now_ms
-        {
-            // A time from a clock that ran ahead must not pin the entry as fresh: it counts
-            // from now, and is stored so.
-            *entry = entry.clone().clamped(now_ms);
-            self.cache.put(&key, entry).await;
-        }
-        if let Some((entry, layer)) = &cached
-            && entry.is_fresh(now_ms)
-        {
-            return Flattened {
-                outcome: Outcome::Records {
-                    addresses: entry.addresses.clone(),
-                    ttl: flattened_ttl(alias_ttl, [entry.remaining(now_ms)], floor),
-                },
-                source: *layer,
-                upstream: entry.upstream.clone(),
-                fetched_ms: entry.fetched_ms,
-                ede: None,
-                refresh: entry.wants_refresh(now_ms, REFRESH_PERCENT),
-            };
-        }
-        match self.refresh(target, rtype, now_ms).await {
-            Ok(entry) => Flattened {
-                outcome: Outcome::Records {
-                    ttl: flattened_ttl(alias_ttl, [entry.ttl], floor),
-                    addresses: entry.addresses,
-                },
-                source: Source::Upstream,
-                upstream: entry.upstream,
-                fetched_ms: entry.fetched_ms,
-                ede: None,
-                refresh: false,
-            },
-            Err(reason) => match cached {
-                Some((entry, _))
-                    if entry.within_stale_window(now_ms, settings.stale_window_seconds) =>
-                {
-                    Flattened {
-                        ede: Some(Ede::new(
-                            Ede::STALE_ANSWER,
-                            format!(
-                                "{target} {rtype}: stale data from {}s ago, upstreams failed: {reason}",
-                                now_ms.saturating_sub(entry.fetched_ms) / 1000
-                            ),
-                        )),
-                        outcome: Outcome::Records {
-                            addresses: entry.addresses,
-                            ttl: STALE_TTL.min(alias_ttl),
-                        },
-                        source: Source::Stale,
-                        upstream: entry.upstream,
-                        fetched_ms: entry.fetched_ms,
-                        refresh: false,
+        let mut seen = Some(self.state.flights.epoch(&key));
+        loop {
+            let cached = self.lookup(&key, now_ms).await;
+            if let Some((entry, layer)) = &cached
+                && entry.is_fresh(now_ms)
+            {
+                return Flattened {
+                    outcome: Outcome::Records {
+                        addresses: entry.addresses.clone(),
+                        ttl: flattened_ttl(alias_ttl, [entry.remaining(now_ms)], floor),
+                    },
+                    source: *layer,
+                    upstream: entry.upstream.clone(),
+                    fetched_ms: entry.fetched_ms,
+                    ede: None,
+                    refresh: entry.wants_refresh(now_ms, REFRESH_PERCENT)
+                        || self.state.health.probe_due(now_ms),
+                };
+            }
+            let stale = cached
+                .map(|(entry, _)| entry)
+                .filter(|entry| entry.within_stale_window(now_ms, settings.stale_window_seconds));
+            // The last resolution failed: stale data at once until the recheck.
+            if let Some(entry) = &stale
+                && let Some(recheck) = self.state.rechecks.check(&key, now_ms)
+            {
+                let retry = recheck.retry;
+                return self.stale(
+                    target,
+                    rtype,
+                    entry.clone(),
+                    alias_ttl,
+                    now_ms,
+                    &recheck.reason,
+                    retry,
+                );
+            }
+            let resolution = match self.state.flights.join_or_lead(&key, seen.take()) {
+                Flight::Lead(leader) => self.lead(leader, &key, target, rtype, now_ms).await,
+                Flight::Join(waiting) => {
+                    let result = self.timer.wait(waiting).await;
+                    match result {
+                        Ok(resolution) => resolution,
+                        // The leader went away: look again, and lead if nobody else does.
+                        Err(_) => continue,
                     }
                 }
-                _ => Flattened::failed(Source::Upstream, reason),
-            },
+                Flight::LookAgain => continue,
+            };
+            return match resolution {
+                Ok(entry) => Flattened {
+                    outcome: Outcome::Records {
+                        ttl: flattened_ttl(alias_ttl, [entry.ttl], floor),
+                        addresses: entry.addresses,
+                    },
+                    source: Source::Upstream,
+                    upstream: entry.upstream,
+                    fetched_ms: entry.fetched_ms,
+                    ede: None,
+                    refresh: self.state.health.probe_due(now_ms),
+                },
+                Err(reason) => match stale {
+                    Some(entry) => {
+                        self.stale(target, rtype, entry, alias_ttl, now_ms, &reason, false)
+                    }
+                    None => Flattened::failed(Source::Upstream, reason),
+                },
+            };
         }
     }
 }

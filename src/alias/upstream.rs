@@ -1,6 +1,9 @@
 //! The ports the ALIAS resolver runs over (an upstream DoH exchange and a timer), their error
 //! type, and the checks every shell makes on an upstream's HTTP response (RFC 8484 §4.2).
 
+use futures::channel::oneshot::Canceled;
+
+use super::flight::{Resolution, Waiting};
 use crate::doh::{DNS_MESSAGE, MAX_BODY};
 
 /// Why one upstream exchange gave no DNS message.
@@ -51,6 +54,18 @@ pub trait Upstream {
 pub trait Timer {
     /// Completes after `ms` milliseconds.
     async fn sleep(&self, ms: u32);
+
+    /// A clock reading in milliseconds, for measuring how long something took (the epoch of
+    /// the reading is the shell's: only differences count).
+    fn elapsed_ms(&self) -> u64;
+
+    /// Waits for the flight another request leads: its resolution, or `Canceled` if its leader
+    /// went away. By default (natively) the leader's result wakes the waiter. At the edge it
+    /// must not: workerd would run the waiter in the leader's request context, and it cancels a
+    /// request that has nothing of its own pending as hung; so the edge polls on its own timer.
+    async fn wait(&self, waiting: Waiting) -> Result<Resolution, Canceled> {
+        waiting.await
+    }
 }
 
 /// Checks the head of an upstream's HTTP response before its body is read: status 200, type

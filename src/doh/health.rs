@@ -8,9 +8,18 @@
 //!
 //! `version`, `shards` and `loaded` describe the KV layout and appear at the edge only;
 //! `problem` appears when the zones served are not the latest (the edge kept its last good index).
+//! With ALIAS upstreams configured, `upstreams` has each one's health and counters (per process
+//! natively, per isolate at the edge; see [`UpstreamReport`]):
+//!
+//! ```json
+//! "upstreams": [{"url": "https://cloudflare-dns.com/dns-query", "healthy": true, "attempts": 9,
+//!   "answers": 9, "failures": 0, "timeouts": 0, "overtaken": 0, "probes": 0, "srtt_ms": 14,
+//!   "last_ms": 12, "max_ms": 31}]
+//! ```
 
 use serde::Serialize;
 
+use crate::alias::UpstreamReport;
 use crate::zone::{Zone, ZoneId};
 
 /// The body of `/health`.
@@ -23,6 +32,9 @@ pub struct Health {
     pub problem: Option<String>,
     /// Every zone served.
     pub zones: Vec<ZoneHealth>,
+    /// The ALIAS upstreams, in configured order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstreams: Vec<UpstreamReport>,
 }
 
 /// One zone in `/health`.
@@ -69,7 +81,14 @@ impl Health {
             status: if problem.is_some() { "degraded" } else { "ok" },
             problem,
             zones,
+            upstreams: Vec::new(),
         }
+    }
+
+    /// The same, with the ALIAS upstreams' health and counters.
+    pub fn with_upstreams(mut self, upstreams: Vec<UpstreamReport>) -> Health {
+        self.upstreams = upstreams;
+        self
     }
 
     /// The JSON body.

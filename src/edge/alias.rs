@@ -12,6 +12,9 @@ use worker::{
     AbortController, Cache, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Response,
 };
 
+use futures::channel::oneshot::Canceled;
+
+use crate::alias::flight::{Resolution, Waiting};
 use crate::alias::upstream::{check_body_len, check_head};
 use crate::alias::{
     AliasCache, AliasKey, FlatSet, MemoryAliasCache, Source, Timer, Upstream, UpstreamError,
@@ -117,12 +120,32 @@ fn dns_post(url: &str, query: &[u8]) -> Result<Request, UpstreamError> {
     Request::new_with_init(url, &init).map_err(|e| UpstreamError::Url(format!("{url}: {e}")))
 }
 
+/// How often a request waiting for another's flight looks whether it ended.
+const FLIGHT_POLL_MS: u32 = 5;
+
 /// `Delay` (a `setTimeout` promise) as the core's timer.
 pub struct WorkerTimer;
 
 impl Timer for WorkerTimer {
     async fn sleep(&self, ms: u32) {
         Delay::from(Duration::from_millis(u64::from(ms))).await;
+    }
+
+    /// `Date.now()`, which in Workers moves on across I/O (enough to time a fetch).
+    fn elapsed_ms(&self) -> u64 {
+        worker::Date::now().as_millis()
+    }
+
+    /// Polls the flight every [`FLIGHT_POLL_MS`] on this request's own timer: the leader's
+    /// result never wakes this request from the leader's context (see [`Timer::wait`]).
+    async fn wait(&self, mut waiting: Waiting) -> Result<Resolution, Canceled> {
+        loop {
+            match waiting.try_recv() {
+                Ok(Some(resolution)) => return Ok(resolution),
+                Ok(None) => self.sleep(FLIGHT_POLL_MS).await,
+                Err(canceled) => return Err(canceled),
+            }
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use worker::{
     console_log, event,
 };
 
-use crate::alias::{MemoryAliasCache, Resolver};
+use crate::alias::{MemoryAliasCache, Resolver, ResolverState};
 use crate::doh::{Health, HttpRequest, HttpResponse, Limits, Served, serve_doh};
 use crate::kv::KvZones;
 use crate::respond::Responder;
@@ -38,6 +38,8 @@ struct Isolate {
     limits: Limits,
     zones: KvZones,
     aliases: MemoryAliasCache,
+    /// The ALIAS resolver's flights, failure rechecks and upstream health.
+    alias_state: Arc<ResolverState>,
 }
 
 static ISOLATE: OnceLock<std::result::Result<Isolate, String>> = OnceLock::new();
@@ -51,6 +53,7 @@ fn isolate(env: &Env) -> &'static std::result::Result<Isolate, String> {
         Ok(Isolate {
             zones: KvZones::new(settings.kv()),
             aliases: MemoryAliasCache::new(settings.alias_memory_bytes()),
+            alias_state: Arc::new(ResolverState::new(&settings)),
             limits: settings.limits(),
             settings: Arc::new(settings),
         })
@@ -81,6 +84,7 @@ fn resolver(
             keep_seconds: settings.stale_window_seconds,
         },
         WorkerTimer,
+        isolate.alias_state.clone(),
         settings.clone(),
     )
 }
@@ -112,7 +116,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if !refresh.is_empty() {
         let kv = kv.0.clone();
         let base = alias_base(&url);
-        ctx.wait_until(refresh_ahead(isolate, kv, base, refresh));
+        ctx.wait_until(background_work(isolate, kv, base, refresh));
     }
     log_events(isolate, Vec::new());
     console_log!("{}", served.log.to_json());
@@ -187,14 +191,18 @@ async fn doh(
         resolver(isolate, Some(kv.0.clone()), alias_base(url)),
         isolate.settings.clone(),
     );
-    let health = || Health::new(isolate.zones.status(), isolate.zones.problem()).to_json();
+    let health = || {
+        Health::new(isolate.zones.status(), isolate.zones.problem())
+            .with_upstreams(isolate.alias_state.upstreams())
+            .to_json()
+    };
     let clock = || js_sys::Date::now();
     Ok(serve_doh(&responder, &http, &isolate.limits, now_ms, &clock, &health).await)
 }
 
-/// Refresh ahead (docs/ARCHITECTURE.md, "ALIAS"): the answer came from cache already;
-/// re-resolve after the response.
-async fn refresh_ahead(
+/// The background work the answer asked for (docs/ARCHITECTURE.md, "ALIAS"): refresh ahead,
+/// the failure recheck's retry, an upstream probe; after the response.
+async fn background_work(
     isolate: &'static Isolate,
     kv: KvStore,
     base: String,
@@ -202,17 +210,12 @@ async fn refresh_ahead(
 ) {
     let resolver = resolver(isolate, Some(kv), base);
     for (target, rtype) in targets {
-        let result = resolver
-            .refresh(&target, rtype, Date::now().as_millis())
+        let done = resolver
+            .background(&target, rtype, Date::now().as_millis())
             .await;
-        let outcome = match result {
-            Ok(_) => "ok".to_string(),
-            Err(e) => e,
-        };
-        console_log!(
-            "{}",
-            serde_json::json!({ "event": format!("refresh ahead of {target} {rtype}: {outcome}") })
-        );
+        for (_, event) in done.events(&target, rtype) {
+            console_log!("{}", serde_json::json!({ "event": event }));
+        }
     }
 }
 

@@ -33,19 +33,24 @@ pub type NativeResolver = Resolver<DohUpstream, MemoryAliasCache, TokioTimer>;
 /// The responder the native server runs.
 pub type NativeResponder = Responder<Arc<FileStore>, NativeResolver>;
 
-/// Re-resolves each (target, type) in the background (refresh ahead, docs/ARCHITECTURE.md,
-/// "ALIAS"), so steady traffic never waits on an upstream.
-pub fn refresh_ahead(
+/// Runs the background work each (target, type) asked for in a task (refresh ahead, the
+/// failure recheck's retry, an upstream probe: docs/ARCHITECTURE.md, "ALIAS"), so steady
+/// traffic never waits on an upstream. Failures and probes are logged.
+pub fn background_work(
     responder: &Arc<NativeResponder>,
     targets: Vec<(hickory_proto::rr::Name, hickory_proto::rr::RecordType)>,
 ) {
     for (target, rtype) in targets {
         let responder = responder.clone();
         tokio::spawn(async move {
-            if let Err(e) = responder.flattener.refresh(&target, rtype, now_ms()).await {
-                log_throttled("refresh ahead failed", || {
-                    format!("refresh ahead of {target} {rtype} failed: {e}")
-                });
+            let done = responder
+                .flattener
+                .background(&target, rtype, now_ms())
+                .await;
+            for (routine, event) in done.events(&target, rtype) {
+                if !routine {
+                    log_throttled("background ALIAS work", || event);
+                }
             }
         });
     }

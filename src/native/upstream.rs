@@ -123,6 +123,15 @@ impl Timer for TokioTimer {
     async fn sleep(&self, ms: u32) {
         tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
     }
+
+    /// Milliseconds on the monotonic clock since the process first asked.
+    fn elapsed_ms(&self) -> u64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_millis() as u64
+    }
 }
 
 #[cfg(test)]

@@ -15,12 +15,13 @@
 //! | `chain` | a two-CNAME chain with TTLs 300 and 40 to the addresses |
 //! | `http500`, `ctype`, `huge` | HTTP 500, `text/plain`, a 70,000-byte body |
 //! | `flaky` | the answer while [`FakeUpstream::set_down`] is false, else HTTP 503 |
+//! | `dying` | the answer until [`FakeUpstream::set_black_hole`], then never answers |
 //! | any name under `example.net.` | SERVFAIL (the battery's external target fails either way) |
-//! | `hedge` | on the path `/hole/dns-query` never answers; elsewhere the answer |
+//! | `hedge…` (`hedge`, `hedge1`, …) | on the path `/hole/dns-query` never answers; elsewhere the answer |
 //! | anything else | the answer: [`FakeUpstream::set_addresses`], TTL 300 by default |
 //!
 //! Tests control it in-process: [`FakeUpstream::set_addresses`], [`FakeUpstream::set_down`],
-//! [`FakeUpstream::hits`].
+//! [`FakeUpstream::set_black_hole`], [`FakeUpstream::hits`].
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -44,6 +45,7 @@ struct State {
     v6: Mutex<Vec<String>>,
     ttl: AtomicUsize,
     down: AtomicBool,
+    black_hole: AtomicBool,
     hits: Mutex<Vec<String>>,
 }
 
@@ -123,6 +125,7 @@ impl FakeUpstream {
             v6: Mutex::new(vec!["2001:db8::10".into()]),
             ttl: AtomicUsize::new(300),
             down: AtomicBool::new(false),
+            black_hole: AtomicBool::new(false),
             hits: Mutex::new(Vec::new()),
         });
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -177,6 +180,11 @@ impl FakeUpstream {
     /// Makes `flaky` names fail with HTTP 503 (true) or answer (false).
     pub fn set_down(&self, down: bool) {
         self.state.down.store(down, Ordering::Relaxed);
+    }
+
+    /// Makes `dying` names never answer (true) or answer (false).
+    pub fn set_black_hole(&self, black_hole: bool) {
+        self.state.black_hole.store(black_hole, Ordering::Relaxed);
     }
 
     /// The questions received, as `name type`, in order.
@@ -277,7 +285,10 @@ async fn handle(
             tokio::time::sleep(Duration::from_millis(ms)).await;
             m.answers = addresses(&qname, ttl);
         }
-        "hedge" if hole => {
+        l if hole && l.starts_with("hedge") => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        "dying" if state.black_hole.load(Ordering::Relaxed) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
         "blackhole" => {

@@ -1,3 +1,4 @@
+mod herd;
 mod validation;
 mod virtual_time;
 
@@ -75,7 +76,7 @@ impl Scripted {
 }
 
 impl Upstream for &Scripted {
-    async fn exchange(&self, url: &str, _: &[u8], _: u32) -> Result<Vec<u8>, UpstreamError> {
+    async fn exchange(&self, url: &str, query: &[u8], _: u32) -> Result<Vec<u8>, UpstreamError> {
         self.calls.lock().unwrap().push(url.to_string());
         let b = self
             .behaviour
@@ -87,11 +88,31 @@ impl Upstream for &Scripted {
         match b.expect("a scripted url") {
             Ok((delay, bytes)) => {
                 self.clock.sleep(delay as u32).await;
-                Ok(bytes)
+                Ok(asked(query, bytes))
             }
             Err(e) => Err(UpstreamError::Request(e)),
         }
     }
+}
+
+/// A scripted answer for `edge.cdn.test.` stands for any name: it is renamed to the question
+/// asked. Any other answer is sent as scripted.
+fn asked(query: &[u8], scripted: Vec<u8>) -> Vec<u8> {
+    let template = name("edge.cdn.test.");
+    let (Ok(query), Ok(mut m)) = (Message::from_vec(query), Message::from_vec(&scripted)) else {
+        return scripted;
+    };
+    let asked = query.queries[0].name().clone();
+    if m.queries.first().map(|q| q.name()) != Some(&template) || asked == template {
+        return scripted;
+    }
+    m.queries[0].set_name(asked.clone());
+    for record in &mut m.answers {
+        if record.name == template {
+            record.name = asked.clone();
+        }
+    }
+    m.to_vec().unwrap()
 }
 
 fn answer(ip: &str, ttl: u32) -> Vec<u8> {
@@ -104,11 +125,13 @@ fn resolver<'u>(
     up: &'u Scripted,
     urls: &[&str],
 ) -> Resolver<&'u Scripted, MemoryAliasCache, VirtualClock> {
+    let settings = policy(urls);
     Resolver::new(
         up,
         MemoryAliasCache::new(1 << 20),
         clock.clone(),
-        policy(urls),
+        Arc::new(ResolverState::new(&settings)),
+        settings,
     )
 }
 

@@ -6,7 +6,9 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 
 use crate::alias::Timer;
 
@@ -27,13 +29,19 @@ impl VirtualClock {
     }
 
     /// Runs `future` to completion, moving the clock to the next deadline whenever nothing else
-    /// can make progress. Panics if the future waits on something that is not a sleep.
+    /// can make progress (nothing woke the future since its last poll). Panics if the future
+    /// waits on something that is neither a sleep nor woken by another part of itself.
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         let mut future = pin!(future);
-        let mut cx = Context::from_waker(Waker::noop());
+        let woken = Arc::new(Woken(AtomicBool::new(false)));
+        let waker = Waker::from(woken.clone());
+        let mut cx = Context::from_waker(&waker);
         loop {
             if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                 return out;
+            }
+            if woken.0.swap(false, Ordering::AcqRel) {
+                continue;
             }
             let mut state = self.0.borrow_mut();
             let next = state
@@ -52,6 +60,15 @@ impl VirtualClock {
                 waker.wake();
             }
         }
+    }
+}
+
+/// Notes that something woke the future run (a flight ended, a sleep came due).
+struct Woken(AtomicBool);
+
+impl Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::Release);
     }
 }
 
@@ -82,6 +99,10 @@ impl Timer for VirtualClock {
             until,
         }
         .await;
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        self.now_ms()
     }
 }
 

@@ -28,7 +28,7 @@ use crate::doh::{
     serve_doh,
 };
 use crate::native::zones::FileStore;
-use crate::native::{NativeResponder, log, now_ms, refresh_ahead};
+use crate::native::{NativeResponder, background_work, log, now_ms};
 use crate::settings::ServerLimits;
 
 /// The largest HTTP/1.1 request head (request line and headers) read: a GET carries a DNS
@@ -171,7 +171,7 @@ async fn handle(
     if state.log_requests {
         log(served.log.to_json());
     }
-    refresh_ahead(&state.responder, served.refresh);
+    background_work(&state.responder, served.refresh);
     Ok(to_hyper(served.response))
 }
 
@@ -197,7 +197,8 @@ fn health_body(state: &DohState) -> Vec<u8> {
         .map(|z| ZoneHealth::of_zone(z))
         .collect();
     zones.sort_unstable_by(|a, b| a.zone.cmp(&b.zone));
-    let health = Health::new(zones, None);
+    let health =
+        Health::new(zones, None).with_upstreams(state.responder.flattener.state.upstreams());
     let Ok(serde_json::Value::Object(mut body)) = serde_json::to_value(&health) else {
         return health.to_json();
     };

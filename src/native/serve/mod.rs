@@ -26,7 +26,7 @@ use super::primary::{Primary, Transfers, pull, refresh, state_file};
 use super::upstream::{DohUpstream, TokioTimer};
 use super::zones::{FileStore, Reloads, log_report};
 use super::{NativeResponder, log, now_ms};
-use crate::alias::{MemoryAliasCache, Resolver};
+use crate::alias::{MemoryAliasCache, Resolver, ResolverState};
 use crate::respond::Responder;
 use crate::settings::{ServerLimits, Settings};
 use crate::xfr::ZoneStates;
@@ -196,7 +196,13 @@ fn responder(options: &ServeOptions, store: &Arc<FileStore>) -> io::Result<Nativ
     }
     Ok(Responder::new(
         store.clone(),
-        Resolver::new(upstream, alias_cache, TokioTimer, settings.clone()),
+        Resolver::new(
+            upstream,
+            alias_cache,
+            TokioTimer,
+            Arc::new(ResolverState::new(&settings)),
+            settings.clone(),
+        ),
         settings,
     ))
 }

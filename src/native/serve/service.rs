@@ -6,7 +6,7 @@ use super::response_cache::ResponseCache;
 use crate::message::Transport;
 use crate::native::primary::Primary;
 use crate::native::zones::FileStore;
-use crate::native::{NativeResponder, now_ms, refresh_ahead};
+use crate::native::{NativeResponder, background_work, now_ms};
 
 /// The per-query service shared by the UDP and TCP listeners.
 pub struct Service {
@@ -55,7 +55,7 @@ impl Service {
         let generation = self.store.generation();
         let now = now_ms();
         let response = self.responder.respond(query, transport, now).await?;
-        refresh_ahead(&self.responder, response.info.refresh_targets());
+        background_work(&self.responder, response.info.refresh_targets());
         self.cache
             .keep(transport, query, generation, now, &response);
         Some(response.framed.bytes)
