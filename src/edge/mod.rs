@@ -95,6 +95,14 @@ fn unavailable(reason: &str) -> Result<Response> {
     Response::error(format!("configuration error: {reason}\n"), 503)
 }
 
+/// Once per isolate: a panic is logged with its message and Rust source location. The worker
+/// ships without the wasm name section (scripts/build-worker strips it to stay small), so
+/// this line is what names the failing code.
+#[event(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| console_error!("flatapex panicked: {info}")));
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let isolate = match isolate(&env) {
