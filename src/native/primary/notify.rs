@@ -15,14 +15,12 @@ use crate::native::log;
 const NOTIFY_ATTEMPTS: u32 = 6;
 const NOTIFY_FIRST_WAIT_MS: u64 = 500;
 
-/// A random 16-bit message ID.
-fn random_id() -> u16 {
+/// A random 16-bit message ID from the OS generator. There is no predictable fallback: without
+/// randomness, no NOTIFY is sent (the secondaries still refresh on their SOA timers).
+fn random_id() -> Result<u16, getrandom::Error> {
     let mut bytes = [0u8; 2];
-    // The OS generator; if it were ever unavailable, the clock's low bits are the fallback.
-    if getrandom::fill(&mut bytes).is_err() {
-        return (super::super::now_ms() as u16) ^ 0x5a5a;
-    }
-    u16::from_be_bytes(bytes)
+    getrandom::fill(&mut bytes)?;
+    Ok(u16::from_be_bytes(bytes))
 }
 
 /// The NOTIFY message for `apex` with ID `id` (RFC 1996 §3.1: opcode NOTIFY, AA, the SOA).
@@ -51,7 +49,15 @@ pub async fn send_notify(apex: Name, serial: u32, secondary: SocketAddr) {
             return;
         }
     };
-    let id = random_id();
+    let id = match random_id() {
+        Ok(id) => id,
+        Err(e) => {
+            log(format!(
+                "NOTIFY of {apex} to {secondary} not sent: the OS random generator failed: {e}"
+            ));
+            return;
+        }
+    };
     let bytes = notify_message(&apex, id);
     let mut wait = NOTIFY_FIRST_WAIT_MS;
     let mut buf = vec![0u8; 1232];
@@ -87,7 +93,7 @@ mod tests {
 
     #[test]
     fn ids_are_random_and_the_message_is_a_notify_for_the_soa() {
-        let ids: std::collections::HashSet<u16> = (0..64).map(|_| random_id()).collect();
+        let ids: std::collections::HashSet<u16> = (0..64).map(|_| random_id().unwrap()).collect();
         assert!(ids.len() > 50, "{} distinct of 64", ids.len());
         let apex = Name::from_ascii("sec.test.").unwrap();
         let m = Message::from_vec(&notify_message(&apex, 7)).unwrap();
