@@ -2,11 +2,13 @@
 //! address, the legitimate client's rounds, and what /proc says about the server.
 #![allow(dead_code)]
 
-use std::io::{ErrorKind, Read};
+use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::os::fd::AsRawFd;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
@@ -230,4 +232,106 @@ pub fn legitimate_round(
             Err(e) => tally.failed.push(e),
         }
     }
+}
+
+/// Idle connections opened to each of the DNS-over-TCP and DoH ports.
+pub const IDLE: usize = 5_000;
+/// The /24 networks they come from (127.1.0.0/24 to 127.50.0.0/24), 100 from each.
+pub const NETWORKS: usize = 50;
+
+/// Opens `IDLE` connections to `to` from `NETWORKS` networks, from 10 threads (a connection
+/// whose SYN finds the accept queue full waits a second for its retry, and the others go on);
+/// returns them by network, and how many failed.
+pub fn flood(to: SocketAddr) -> (Vec<(usize, TcpStream)>, usize) {
+    let threads: Vec<_> = (0..10)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let (mut open, mut failed) = (Vec::new(), 0);
+                for i in (t..IDLE).step_by(10) {
+                    let network = 1 + i % NETWORKS;
+                    let from = Ipv4Addr::new(127, network as u8, 0, 1 + (i / NETWORKS % 4) as u8);
+                    match connect_from(from, to) {
+                        Ok(stream) => open.push((network, stream)),
+                        Err(_) => failed += 1,
+                    }
+                }
+                (open, failed)
+            })
+        })
+        .collect();
+    let (mut open, mut failed) = (Vec::new(), 0);
+    for thread in threads {
+        let (some, more) = thread.join().unwrap();
+        open.extend(some);
+        failed += more;
+    }
+    (open, failed)
+}
+
+/// How many of `streams` the server still holds, in all and at most per network.
+pub fn held(streams: &[(usize, TcpStream)]) -> (usize, usize) {
+    let mut per_network: HashMap<usize, usize> = HashMap::new();
+    for (network, stream) in streams {
+        if still_open(stream) {
+            *per_network.entry(*network).or_default() += 1;
+        }
+    }
+    let most = per_network.values().copied().max().unwrap_or(0);
+    (per_network.values().sum(), most)
+}
+
+/// Runs the legitimate client's rounds until `stop`.
+pub fn legitimate_client(
+    dns: SocketAddr,
+    doh: String,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Tally> {
+    std::thread::spawn(move || {
+        let (client, mut tally, mut id) = (fresh_doh_client(), Tally::default(), 0u16);
+        while !stop.load(Ordering::Relaxed) {
+            id = id.wrapping_add(1);
+            legitimate_round(dns, &doh, &client, id, &mut tally);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        tally
+    })
+}
+
+/// Sends `count` queries over one TCP connection while a second thread reads the answers;
+/// returns how many were NOERROR.
+pub fn pipeline(addr: SocketAddr, count: usize, make: impl Fn(usize) -> Vec<u8>) -> usize {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reader = stream.try_clone().unwrap();
+    let answers = std::thread::spawn(move || {
+        let mut ok = 0;
+        for _ in 0..count {
+            let mut len = [0u8; 2];
+            if reader.read_exact(&mut len).is_err() {
+                break;
+            }
+            let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+            reader.read_exact(&mut buf).unwrap();
+            let m = hickory_proto::op::Message::from_vec(&buf).unwrap();
+            ok += usize::from(m.metadata.response_code == ResponseCode::NoError);
+        }
+        ok
+    });
+    let mut writer = std::io::BufWriter::new(stream);
+    for i in 0..count {
+        let q = make(i);
+        writer.write_all(&(q.len() as u16).to_be_bytes()).unwrap();
+        writer.write_all(&q).unwrap();
+    }
+    writer.flush().unwrap();
+    answers.join().unwrap()
+}
+
+pub fn battery_zones() -> &'static [(&'static str, &'static str)] {
+    &[(
+        "battery.test.zone",
+        include_str!("../zones/battery.test.zone"),
+    )]
 }
