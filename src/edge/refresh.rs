@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::RecordType;
 use worker::Env;
 
 use super::alias::last_good_key;
