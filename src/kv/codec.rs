@@ -94,7 +94,7 @@ pub fn decode_zone(bytes: &[u8]) -> Result<Zone, DecodeError> {
         .first()
         .map(Node::name)
         .ok_or_else(|| bad("no nodes"))?;
-    Zone::shard_from_nodes(apex, nodes, shard).ok_or_else(|| bad("the first node has no SOA"))
+    Zone::shard_from_nodes(apex, nodes, shard).map_err(DecodeError)
 }
 
 /// A node block of format 1: `owner name | u8 flags (bit 0: ALIAS) | [u32 ALIAS TTL, target]

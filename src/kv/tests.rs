@@ -165,6 +165,25 @@ fn corrupt_values_are_errors_never_panics() {
     );
 }
 
+/// Found by the `kv_shard` fuzz target: a value holding one node twice decoded, counting the
+/// second node's records but serving only the first's, so the zone was not what it claimed.
+#[test]
+fn a_value_that_holds_a_node_twice_is_corrupt() {
+    let zone = zone(ZONE);
+    let ns1 = zone.node(&name("ns1.kv.test.")).unwrap();
+    let apex = zone.node(&name("kv.test.")).unwrap();
+    let shard = crate::zone::Shard { index: 0, count: 1 };
+    let twice = codec::encode_nodes([apex, ns1, ns1], shard);
+    let error = decode_zone(&twice).unwrap_err().to_string();
+    assert!(error.contains("node ns1.kv.test. comes twice"), "{error}");
+    // The same name in another case is the same node (RFC 4343 §3).
+    let mut upper = twice.clone();
+    let at = upper.windows(4).rposition(|w| w == b"\x03ns1").unwrap();
+    upper[at + 1..at + 4].copy_from_slice(b"NS1");
+    assert!(decode_zone(&upper).is_err());
+    assert!(decode_zone(&codec::encode_nodes([apex, ns1], shard)).is_ok());
+}
+
 #[test]
 fn a_large_zone_is_sharded_and_every_shard_answers_like_the_whole() {
     let mut text = String::from(ZONE);

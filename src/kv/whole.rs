@@ -40,7 +40,7 @@ impl KvZones {
         };
         let apex_name = nodes[apex_at].name();
         let zone = Zone::from_nodes(apex_name, nodes)
-            .ok_or_else(|| StoreError(format!("zone {id} has no SOA")))?;
+            .map_err(|e| StoreError(format!("zone {id}: {e}")))?;
         Ok(Some((zone, entry)))
     }
 

@@ -130,22 +130,28 @@ impl std::fmt::Debug for Zone {
 
 impl Zone {
     /// Builds a zone from nodes that passed validation. `nodes` must hold the apex with its SOA.
-    pub(crate) fn from_nodes(apex: Name, nodes: Vec<Node>) -> Option<Zone> {
+    pub(crate) fn from_nodes(apex: Name, nodes: Vec<Node>) -> Result<Zone, String> {
         Zone::build(apex, nodes, None)
     }
 
     /// Builds one shard of a zone (see [`Shard`]).
-    pub(crate) fn shard_from_nodes(apex: Name, nodes: Vec<Node>, shard: Shard) -> Option<Zone> {
+    pub(crate) fn shard_from_nodes(
+        apex: Name,
+        nodes: Vec<Node>,
+        shard: Shard,
+    ) -> Result<Zone, String> {
         Zone::build(apex, nodes, (shard.count > 1).then_some(shard))
     }
 
-    fn build(apex: Name, nodes: Vec<Node>, shard: Option<Shard>) -> Option<Zone> {
+    /// The zone of `nodes`; an error if the apex has no SOA or an owner name comes twice
+    /// (compared as [`name_key`] compares, without case: RFC 4343 §3), which a zone that passed
+    /// validation never has but a corrupt stored value can.
+    fn build(apex: Name, nodes: Vec<Node>, shard: Option<Shard>) -> Result<Zone, String> {
         let apex_key = name_key(&apex);
         let mut table: HashTable<Node> = HashTable::with_capacity(nodes.len() + nodes.len() / 4);
         let (mut records, mut aliases) = (0, 0);
         for node in nodes {
-            records += node.record_count();
-            aliases += usize::from(node.alias().is_some());
+            let (node_records, node_aliases) = (node.record_count(), node.alias().is_some());
             let owner = node.owner_wire().to_vec();
             let key = &owner[..owner.len() - 1];
             let key_lower: Vec<u8> = key.iter().map(u8::to_ascii_lowercase).collect();
@@ -162,24 +168,26 @@ impl Zone {
             }
             let hash = key_hash(&key_lower);
             match table.find_mut(hash, |n| n.has_key(&key_lower)) {
-                Some(existing) => {
-                    if existing.is_empty_non_terminal() {
-                        *existing = node;
-                    }
-                }
+                Some(existing) if existing.is_empty_non_terminal() => *existing = node,
+                Some(existing) => return Err(format!("node {} comes twice", existing.name())),
                 None => {
                     table.insert_unique(hash, node, node_hash);
                 }
             }
+            records += node_records;
+            aliases += usize::from(node_aliases);
         }
         table.shrink_to_fit(node_hash);
-        let apex_node = table.find(key_hash(&apex_key), |n| n.has_key(&apex_key))?;
-        let soa_set = apex_node.rrset(RecordType::SOA)?;
-        let RData::SOA(soa) = soa_set.values().next()? else {
-            return None;
+        let no_soa = || format!("the apex {apex} has no SOA record");
+        let apex_node = table
+            .find(key_hash(&apex_key), |n| n.has_key(&apex_key))
+            .ok_or_else(no_soa)?;
+        let soa_set = apex_node.rrset(RecordType::SOA).ok_or_else(no_soa)?;
+        let Some(RData::SOA(soa)) = soa_set.values().next() else {
+            return Err(no_soa());
         };
         let serial = soa.serial;
-        Some(Zone {
+        Ok(Zone {
             data: Arc::new(ZoneData {
                 apex: apex_node.name(),
                 soa_ttl: soa_set.ttl,

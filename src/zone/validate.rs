@@ -215,8 +215,8 @@ pub fn build_zone(
         return Err(problems);
     }
     match Zone::from_nodes(apex, nodes) {
-        Some(zone) => Ok((zone, problems)),
-        None => Err(vec![err(None, "the apex has no usable SOA record".into())]),
+        Ok(zone) => Ok((zone, problems)),
+        Err(e) => Err(vec![err(None, e)]),
     }
 }
 

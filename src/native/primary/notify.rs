@@ -33,6 +33,16 @@ pub fn notify_message(apex: &Name, id: u16) -> Vec<u8> {
     message.to_vec().unwrap_or_default()
 }
 
+/// Whether `reply` (any bytes from the secondary's address) acknowledges our NOTIFY with ID `id`
+/// (RFC 1996 §4: a response with opcode NOTIFY and the same ID).
+pub fn is_acknowledgement(reply: &[u8], id: u16) -> bool {
+    Message::from_vec(reply).is_ok_and(|answer| {
+        answer.metadata.id == id
+            && answer.metadata.message_type == MessageType::Response
+            && answer.metadata.op_code == OpCode::Notify
+    })
+}
+
 /// Sends NOTIFY for `apex` at `serial` to `secondary` until it answers.
 pub async fn send_notify(apex: Name, serial: u32, secondary: SocketAddr) {
     let bind = if secondary.is_ipv4() {
@@ -70,10 +80,7 @@ pub async fn send_notify(apex: Name, serial: u32, secondary: SocketAddr) {
             tokio::time::timeout(Duration::from_millis(wait), socket.recv_from(&mut buf)).await;
         if let Ok(Ok((len, from))) = reply
             && from == secondary
-            && let Ok(answer) = Message::from_vec(&buf[..len])
-            && answer.metadata.id == id
-            && answer.metadata.message_type == MessageType::Response
-            && answer.metadata.op_code == OpCode::Notify
+            && is_acknowledgement(&buf[..len], id)
         {
             log(format!(
                 "NOTIFY of {apex} serial {serial} acknowledged by {secondary} (attempt {attempt})"
@@ -102,5 +109,15 @@ mod tests {
             (7, OpCode::Notify, true)
         );
         assert_eq!(m.queries[0].query_type(), RecordType::SOA);
+        assert!(
+            !is_acknowledgement(&notify_message(&apex, 7), 7),
+            "a query is no answer"
+        );
+        let mut ack = m.clone();
+        ack.metadata.message_type = MessageType::Response;
+        let ack = ack.to_vec().unwrap();
+        assert!(is_acknowledgement(&ack, 7));
+        assert!(!is_acknowledgement(&ack, 8), "another ID");
+        assert!(!is_acknowledgement(&ack[..11], 7), "a short header");
     }
 }

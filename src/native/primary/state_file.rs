@@ -36,11 +36,8 @@ pub fn load(path: &Path, now_ms: u64) -> (ZoneStates, Option<String>) {
             );
         }
     };
-    match serde_json::from_slice::<ZoneStates>(&text) {
-        Ok(mut states) => {
-            states.clamp_times(now_ms);
-            (states, None)
-        }
+    match parse(&text, now_ms) {
+        Ok(states) => (states, None),
         Err(e) => {
             let aside = PathBuf::from(format!("{}.corrupt-{}", path.display(), now_ms / 1000));
             let moved = match std::fs::rename(path, &aside) {
@@ -56,6 +53,14 @@ pub fn load(path: &Path, now_ms: u64) -> (ZoneStates, Option<String>) {
             )
         }
     }
+}
+
+/// Reads the bytes of a state file (untrusted: whatever is on disk), with fetch times later than
+/// `now_ms` clamped to it.
+pub fn parse(bytes: &[u8], now_ms: u64) -> Result<ZoneStates, serde_json::Error> {
+    let mut states = serde_json::from_slice::<ZoneStates>(bytes)?;
+    states.clamp_times(now_ms);
+    Ok(states)
 }
 
 /// Writes `states` to `path` atomically and durably.
