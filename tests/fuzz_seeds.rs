@@ -9,8 +9,6 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use flatapex::alias::exchange::{upstream_query, validate};
 use flatapex::alias::{AddressType, FlatSet};
 use flatapex::doh::{DohRequest, HttpRequest, Limits, parse_request};
@@ -84,7 +82,7 @@ fn doh_request(which: u8, query: &str, content_type: &str, accept: &str, body: &
 
 fn doh_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let wire = |id, n, t, d| query(id, n, t, d).to_vec().unwrap();
-    let get = |bytes: Vec<u8>| format!("dns={}", URL_SAFE_NO_PAD.encode(bytes));
+    let get = |bytes: Vec<u8>| format!("dns={}", flatapex::encoding::base64url_encode(&bytes));
     vec![
         (
             "get_wire_a",
