@@ -30,6 +30,7 @@
 
 pub mod alias;
 pub mod answer;
+pub mod api;
 pub mod doh;
 pub mod encoding;
 pub mod kv;

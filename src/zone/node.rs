@@ -334,7 +334,9 @@ impl Node {
         owner.len() == key.len() + 1 && owner[..key.len()].eq_ignore_ascii_case(key)
     }
 
-    fn all_sets(&self) -> impl Iterator<Item = RrSetRef<'_>> {
+    /// Every RRset as stored, in type-code order, the ALIAS included (as [`ALIAS_CODE`], its
+    /// RDATA the target name): what a zone editor sees.
+    pub fn all_sets(&self) -> impl Iterator<Item = RrSetRef<'_>> {
         let mut rest = &self.bytes[1 + usize::from(self.bytes[0])..];
         std::iter::from_fn(move || {
             if rest.len() < 8 {

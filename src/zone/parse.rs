@@ -320,8 +320,8 @@ fn is_alias_word(fields: &[Token<'_>]) -> bool {
         .any(|t| t.raw.eq_ignore_ascii_case("ALIAS") || t.raw.eq_ignore_ascii_case("ANAME"))
 }
 
-/// A type mnemonic, `TYPEnnn` (RFC 3597 §5), or ALIAS/ANAME.
-fn type_field(text: &str) -> Result<u16, String> {
+/// A type mnemonic, `TYPEnnn` (RFC 3597 §5), or ALIAS/ANAME (as [`ALIAS_CODE`]).
+pub fn type_field(text: &str) -> Result<u16, String> {
     if text.eq_ignore_ascii_case("ALIAS") || text.eq_ignore_ascii_case("ANAME") {
         return Ok(ALIAS_CODE);
     }

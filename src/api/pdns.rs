@@ -1,0 +1,416 @@
+//! The PowerDNS Authoritative HTTP API v1, the part octoDNS, lexicon, lego, certbot and
+//! external-dns use (PowerDNS's docs/http-api): servers, zones, RRset PATCH, notify, export.
+//! ALIAS is an ordinary RRset type. See docs/ARCHITECTURE.md, "The record API".
+
+use hickory_proto::rr::Name;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::commit::{Committed, commit, default_soa};
+use super::content::{RrSet, ZoneContent, owner_text, set_key, type_name};
+use super::edit::{self, SetChange, SetOp, apply, check_changes};
+use super::error::ApiError;
+use super::handler::{ApiRequest, Reply};
+use super::keys::ApiKey;
+use super::repo::{Change, ZoneRepo};
+use super::route::SERVER_ID;
+use crate::zone::Zone;
+use crate::zone::names::text_to_name;
+
+/// An RRset in a request.
+#[derive(Deserialize)]
+struct RrSetIn {
+    name: String,
+    #[serde(rename = "type")]
+    rtype: String,
+    #[serde(default)]
+    changetype: Option<String>,
+    #[serde(default)]
+    ttl: Option<i64>,
+    #[serde(default)]
+    records: Option<Vec<RecordIn>>,
+    #[serde(default)]
+    comments: Option<Vec<Value>>,
+}
+
+/// A record in a request.
+#[derive(Deserialize)]
+struct RecordIn {
+    content: String,
+    #[serde(default)]
+    disabled: bool,
+}
+
+#[derive(Deserialize)]
+struct PatchIn {
+    rrsets: Vec<RrSetIn>,
+}
+
+#[derive(Deserialize)]
+struct ZoneIn {
+    name: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    nameservers: Vec<String>,
+    #[serde(default)]
+    rrsets: Vec<RrSetIn>,
+}
+
+/// The zone kinds flatapex can be: the primary (PowerDNS's Native and Master).
+const KINDS: &[&str] = &["native", "master", "primary"];
+
+fn check_kind(kind: Option<&str>) -> Result<(), ApiError> {
+    match kind {
+        Some(k) if !KINDS.contains(&k.to_ascii_lowercase().as_str()) => Err(ApiError::invalid(
+            format!("kind {k:?}: flatapex is the primary of the zones it edits (Native or Master)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl RrSetIn {
+    /// The change this RRset asks for; `changetype` is required in a PATCH, absent in a POST.
+    fn change(&self, apex: &Name, in_patch: bool) -> Result<SetChange, ApiError> {
+        let name = edit::owner_in_zone(apex, &self.name)?;
+        let code = edit::code(&self.rtype)?;
+        let what = format!("RRset {} {}", owner_text(&name), type_name(code));
+        if self.comments.as_ref().is_some_and(|c| !c.is_empty()) {
+            return Err(ApiError::invalid(format!(
+                "{what}: comments are not kept by flatapex; send \"comments\": []"
+            )));
+        }
+        let records = self.records.as_deref().unwrap_or_default();
+        if let Some(r) = records.iter().find(|r| r.disabled) {
+            return Err(ApiError::invalid(format!(
+                "{what}: record {:?} is disabled; flatapex serves every record it keeps, so delete it instead",
+                r.content
+            )));
+        }
+        let given: Vec<String> = records.iter().map(|r| r.content.clone()).collect();
+        let contents = || edit::contents(&name, code, &given);
+        let ttl = || match self.ttl {
+            Some(t) => edit::ttl(t),
+            None => Err(ApiError::invalid(format!("{what}: no \"ttl\""))),
+        };
+        let changetype = match (&self.changetype, in_patch) {
+            (Some(c), _) => c.to_ascii_uppercase(),
+            (None, false) => "REPLACE".into(),
+            (None, true) => return Err(ApiError::invalid(format!("{what}: no \"changetype\""))),
+        };
+        let op = match changetype.as_str() {
+            "REPLACE" if self.records.is_none() => {
+                return Err(ApiError::invalid(format!(
+                    "{what}: REPLACE without \"records\""
+                )));
+            }
+            "REPLACE" => SetOp::Replace {
+                ttl: ttl()?,
+                contents: contents()?,
+            },
+            "DELETE" => SetOp::Delete,
+            "EXTEND" => SetOp::Extend {
+                ttl: self.ttl.map(edit::ttl).transpose()?,
+                contents: contents()?,
+            },
+            "PRUNE" => SetOp::Prune {
+                contents: contents()?,
+            },
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "{what}: changetype {other:?} is not REPLACE, DELETE, EXTEND or PRUNE"
+                )));
+            }
+        };
+        Ok(SetChange { name, code, op })
+    }
+}
+
+/// A zone id from a URL, with or without the trailing dot.
+pub fn zone_name(id: &str) -> Result<Name, ApiError> {
+    text_to_name(id).map_err(|e| ApiError::not_found(format!("no zone {id:?}: {e}")))
+}
+
+fn not_found(apex: &Name) -> ApiError {
+    ApiError::not_found(format!("Could not find domain '{apex}'"))
+}
+
+/// An RRset as PowerDNS shows it.
+fn rrset_json(set: &RrSet) -> Value {
+    let records: Vec<Value> = set
+        .contents
+        .iter()
+        .map(|c| json!({"content": c, "disabled": false}))
+        .collect();
+    json!({
+        "name": set.owner_text().to_ascii_lowercase(),
+        "type": set.type_name(),
+        "ttl": set.ttl,
+        "records": records,
+        "comments": [],
+    })
+}
+
+/// A zone as PowerDNS shows it; `rrsets` is left out of listings.
+pub fn zone_json(zone: &Zone, rrsets: Option<Vec<Value>>) -> Value {
+    let id = owner_text(zone.apex());
+    let mut body = json!({
+        "id": id,
+        "name": id,
+        "type": "Zone",
+        "url": format!("/api/v1/servers/{SERVER_ID}/zones/{id}"),
+        "kind": "Native",
+        "serial": zone.serial(),
+        "notified_serial": zone.serial(),
+        "edited_serial": zone.serial(),
+        "masters": [],
+        "dnssec": false,
+        "nsec3param": "",
+        "nsec3narrow": false,
+        "presigned": false,
+        "soa_edit": "",
+        "soa_edit_api": "DEFAULT",
+        "api_rectify": false,
+        "account": "",
+        "catalog": "",
+        "last_check": 0,
+    });
+    if let (Some(rrsets), Value::Object(map)) = (rrsets, &mut body) {
+        map.insert("rrsets".into(), Value::Array(rrsets));
+    }
+    body
+}
+
+/// The change-log line of a committed change.
+pub fn audit(key: &ApiKey, apex: &Name, what: Value, committed: Option<&Committed>) -> Value {
+    json!({
+        "event": "api_change",
+        "key": key.name,
+        "zone": owner_text(apex),
+        "changes": what,
+        "old_serial": committed.and_then(|c| c.old_serial),
+        "new_serial": committed.map(|c| c.new_serial),
+    })
+}
+
+/// `GET /api`.
+pub fn versions() -> Reply {
+    Reply::json(200, json!([{"url": "/api/v1", "version": 1}]))
+}
+
+/// The PowerDNS endpoints for one key.
+pub struct Pdns<'a, R> {
+    /// The key the request presented.
+    pub key: &'a ApiKey,
+    /// The zones.
+    pub repo: &'a R,
+    /// The version string reported.
+    pub version: &'a str,
+}
+
+impl<R: ZoneRepo> Pdns<'_, R> {
+    /// The one server.
+    pub fn server(&self) -> Value {
+        json!({
+            "type": "Server",
+            "id": SERVER_ID,
+            "daemon_type": "authoritative",
+            "version": self.version,
+            "url": format!("/api/v1/servers/{SERVER_ID}"),
+            "config_url": format!("/api/v1/servers/{SERVER_ID}/config{{/config_setting}}"),
+            "zones_url": format!("/api/v1/servers/{SERVER_ID}/zones{{/zone}}"),
+        })
+    }
+
+    async fn zone(&self, id: &str) -> Result<(Name, Zone), ApiError> {
+        let apex = zone_name(id)?;
+        if !self.key.may_use_zone(&apex) {
+            return Err(self.key.outside_zone(&apex));
+        }
+        match self.repo.zone(&apex).await? {
+            Some(zone) => Ok((apex, (*zone).clone())),
+            None => Err(not_found(&apex)),
+        }
+    }
+
+    /// `GET …/zones` (`?zone=` selects one).
+    pub async fn list(&self, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
+        let only = request.param("zone").map(|z| zone_name(&z)).transpose()?;
+        let mut zones: Vec<Value> = Vec::new();
+        for zone in self.repo.zones().await? {
+            let wanted = only.as_ref().is_none_or(|o| o.eq_ignore_root(zone.apex()));
+            if wanted && self.key.may_use_zone(zone.apex()) {
+                zones.push(zone_json(&zone, None));
+            }
+        }
+        zones.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        Ok(Reply::json(200, Value::Array(zones)))
+    }
+
+    /// `GET …/zones/{id}` (`?rrsets=false`, `?rrset_name=`, `?rrset_type=`).
+    pub async fn get(&self, id: &str, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
+        let (_, zone) = self.zone(id).await?;
+        if request.param("rrsets").as_deref() == Some("false") {
+            return Ok(Reply::json(200, zone_json(&zone, None)));
+        }
+        let name = request.param("rrset_name").map(|n| n.to_ascii_lowercase());
+        let name = name.map(|n| if n.ends_with('.') { n } else { n + "." });
+        let rtype = request.param("rrset_type").map(|t| t.to_ascii_uppercase());
+        let rrsets = ZoneContent::of_zone(&zone)
+            .sets()
+            .filter(|s| {
+                name.as_ref()
+                    .is_none_or(|n| *n == s.owner_text().to_ascii_lowercase())
+            })
+            .filter(|s| rtype.as_ref().is_none_or(|t| *t == s.type_name()))
+            .map(rrset_json)
+            .collect();
+        Ok(Reply::json(200, zone_json(&zone, Some(rrsets))))
+    }
+
+    /// `POST …/zones`: 201 with the zone, 409 if it exists.
+    pub async fn create(&self, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
+        let body: ZoneIn = request.json()?;
+        let apex = text_to_name(&body.name)
+            .map_err(|e| ApiError::invalid(format!("zone name {:?}: {e}", body.name)))?;
+        self.key.check_manage(&apex)?;
+        check_kind(body.kind.as_deref())?;
+        let changes: Vec<SetChange> = body
+            .rrsets
+            .iter()
+            .map(|r| r.change(&apex, false))
+            .collect::<Result<_, _>>()?;
+        check_changes(self.key, &apex, &changes)?;
+        let nameservers: Vec<Name> = body
+            .nameservers
+            .iter()
+            .map(|n| {
+                text_to_name(n).map_err(|e| ApiError::invalid(format!("nameserver {n:?}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut content = ZoneContent::empty(apex.clone());
+        if !changes.iter().any(|c| c.code == super::content::SOA_CODE) {
+            content.put(RrSet {
+                name: apex.clone(),
+                code: super::content::SOA_CODE,
+                ttl: 3600,
+                contents: vec![default_soa(&apex, &nameservers)],
+            });
+        }
+        if !nameservers.is_empty() && content.get(&set_key(&apex, 2)).is_none() {
+            content.put(RrSet {
+                name: apex.clone(),
+                code: 2,
+                ttl: 3600,
+                contents: nameservers.iter().map(owner_text).collect(),
+            });
+        }
+        apply(&mut content, &changes);
+        let change = self
+            .repo
+            .update(&apex, |current| match current {
+                Some(_) => Err(ApiError::conflict(format!(
+                    "Domain '{apex}' already exists"
+                ))),
+                None => Ok(Change::Put(Box::new(commit(None, content)?))),
+            })
+            .await?;
+        let Change::Put(committed) = change else {
+            return Err(ApiError::store("the zone was not stored"));
+        };
+        let rrsets = ZoneContent::of_zone(&committed.zone)
+            .sets()
+            .map(rrset_json)
+            .collect();
+        let what = json!([{"op": "CREATE"}]);
+        Ok(
+            Reply::json(201, zone_json(&committed.zone, Some(rrsets))).logged(audit(
+                self.key,
+                &apex,
+                what,
+                Some(&committed),
+            )),
+        )
+    }
+
+    /// `PATCH …/zones/{id}`: every RRset change at once, or none; 204.
+    pub async fn patch(&self, id: &str, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
+        let apex = zone_name(id)?;
+        if !self.key.may_use_zone(&apex) {
+            return Err(self.key.outside_zone(&apex));
+        }
+        let body: PatchIn = request.json()?;
+        let changes: Vec<SetChange> = body
+            .rrsets
+            .iter()
+            .map(|r| r.change(&apex, true))
+            .collect::<Result<_, _>>()?;
+        check_changes(self.key, &apex, &changes)?;
+        let change = self
+            .repo
+            .update(&apex, |current| {
+                let current = current.ok_or_else(|| not_found(&apex))?;
+                let mut content = ZoneContent::of_zone(&current);
+                apply(&mut content, &changes);
+                Ok(Change::Put(Box::new(commit(Some(&current), content)?)))
+            })
+            .await?;
+        let committed = match &change {
+            Change::Put(c) => Some(&**c),
+            Change::Delete => None,
+        };
+        let what = Value::Array(changes.iter().map(SetChange::summary).collect());
+        Ok(Reply::empty().logged(audit(self.key, &apex, what, committed)))
+    }
+
+    /// `PUT …/zones/{id}`: zone metadata. flatapex keeps none, so it checks the kind and
+    /// answers 204.
+    pub async fn put(&self, id: &str, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
+        let (apex, _) = self.zone(id).await?;
+        self.key.check_manage(&apex)?;
+        let body: Value = request.json()?;
+        check_kind(body.get("kind").and_then(Value::as_str))?;
+        Ok(Reply::empty())
+    }
+
+    /// `DELETE …/zones/{id}`: 204.
+    pub async fn delete(&self, id: &str) -> Result<Reply, ApiError> {
+        let apex = zone_name(id)?;
+        self.key.check_manage(&apex)?;
+        self.repo
+            .update(&apex, |current| match current {
+                Some(_) => Ok(Change::Delete),
+                None => Err(not_found(&apex)),
+            })
+            .await?;
+        let what = json!([{"op": "DELETE ZONE"}]);
+        Ok(Reply::empty().logged(audit(self.key, &apex, what, None)))
+    }
+
+    /// `PUT …/zones/{id}/notify`.
+    pub async fn notify(&self, id: &str) -> Result<Reply, ApiError> {
+        let (apex, _) = self.zone(id).await?;
+        self.key.check_manage(&apex)?;
+        let result = if self.repo.notify(&apex).await? {
+            "Notification queued"
+        } else {
+            "No secondaries to notify"
+        };
+        Ok(Reply::json(200, json!({"result": result})))
+    }
+
+    /// `GET …/zones/{id}/export`: the zone file as the API keeps it (ALIAS unflattened), as
+    /// PowerDNS sends it: `{"zone": text}`, or the bare text when only `text/plain` is accepted.
+    pub async fn export(&self, id: &str, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
+        let (_, zone) = self.zone(id).await?;
+        let text = ZoneContent::of_zone(&zone).to_text().0;
+        let accept = request.accept.unwrap_or("*/*");
+        if accept.contains("*/*") || accept.contains("application/json") {
+            return Ok(Reply::json(200, json!({"zone": text})));
+        }
+        let mut reply = Reply::empty();
+        reply.status = 200;
+        reply.text = Some(text);
+        Ok(reply)
+    }
+}
