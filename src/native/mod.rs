@@ -9,6 +9,7 @@
 //! - [`upstream`]: the ALIAS ports (DoH upstreams over reqwest, tokio's timer);
 //! - [`log_throttle`]: log lines that clients can cause, a few per kind every ten seconds.
 
+pub mod api;
 pub mod atomic_file;
 pub mod cli;
 pub mod log_throttle;

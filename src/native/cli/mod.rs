@@ -1,5 +1,6 @@
 //! The `flatapex` command line: `serve`, `check` and `push`.
 
+pub mod api_key;
 pub mod check;
 pub mod push;
 mod push_wrangler;
@@ -36,6 +37,9 @@ enum Command {
     Check(CheckArgs),
     /// Check zone files, then write them to the worker's KV namespace through wrangler.
     Push(PushArgs),
+    /// Manage API keys for the zone and record APIs.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(api_key::ApiKeyCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -52,6 +56,10 @@ struct ServeArgs {
     /// Log one JSON line per DoH request to stderr.
     #[arg(long)]
     log_requests: bool,
+    /// Turn on the zone and record APIs (PowerDNS v1 at /api/v1, records at /v1/zones) on the
+    /// --doh listener, with the keys of this file (JSON lines from `flatapex api-key create`).
+    #[arg(long, value_name = "FILE", requires = "doh")]
+    api_keys: Option<PathBuf>,
     /// Reload when a zone file changes (SIGHUP always reloads).
     #[arg(long)]
     watch: bool,
@@ -108,6 +116,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => run_serve(*args),
         Command::Check(args) => run_check(&args),
         Command::Push(args) => run_push(&args),
+        Command::ApiKey(command) => api_key::run_api_key(&command),
     }
 }
 
@@ -205,7 +214,26 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
         ),
         doh: args.doh,
         log_requests: args.log_requests,
+        api_keys: match &args.api_keys {
+            None => None,
+            Some(path) => Some(read_api_keys(path)?),
+        },
     })
+}
+
+/// Reads the API key file; the error names the file and line.
+fn read_api_keys(path: &std::path::Path) -> Result<crate::api::KeyRing, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--api-keys {}: {e}", path.display()))?;
+    let keys = crate::api::KeyRing::parse(&path.display().to_string(), &text)
+        .map_err(|e| format!("--api-keys {e}"))?;
+    if keys.is_empty() {
+        return Err(format!(
+            "--api-keys {}: no keys in the file",
+            path.display()
+        ));
+    }
+    Ok(keys)
 }
 
 /// Checks every file; prints problems as `file:line: message` and one summary per zone.

@@ -9,6 +9,7 @@
 //! header timeout.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,10 +24,13 @@ use tokio::net::{TcpListener, TcpStream};
 use super::accept::accept_connections;
 use super::connections::{Connection, ConnectionTable};
 use super::service::Service;
+use crate::api::handler::outcome;
+use crate::api::{ApiError, ApiRequest, MAX_API_BODY, is_api_path};
 use crate::doh::{
     Health, HttpError, HttpRequest, HttpResponse, Limits, MAX_BODY, ZoneHealth, error_response,
     serve_doh,
 };
+use crate::native::api::ApiService;
 use crate::native::zones::FileStore;
 use crate::native::{NativeResponder, background_work, log, now_ms};
 use crate::settings::ServerLimits;
@@ -49,6 +53,8 @@ pub struct DohState {
     pub service: Arc<Service>,
     /// The connection tables of the listeners, by name, for `/health`.
     pub connections: Vec<(&'static str, Arc<ConnectionTable>)>,
+    /// The zone and record APIs, when `--api-keys` turned them on.
+    pub api: Option<Arc<ApiService>>,
 }
 
 /// Accepts connections for ever.
@@ -70,9 +76,10 @@ pub async fn serve_http(
         .keep_alive_interval(limits.idle())
         .keep_alive_timeout(limits.header());
     let builder = Arc::new(builder);
-    accept_connections(listener, table, "DoH", |stream, _peer, admitted| {
+    accept_connections(listener, table, "DoH", |stream, peer, admitted| {
         tokio::spawn(serve_connection(
             stream,
+            peer.ip(),
             state.clone(),
             builder.clone(),
             limits,
@@ -85,6 +92,7 @@ pub async fn serve_http(
 /// Serves one connection until the client closes it, it idles out, or the table closes it.
 async fn serve_connection(
     stream: TcpStream,
+    peer: IpAddr,
     state: Arc<DohState>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     limits: ServerLimits,
@@ -97,7 +105,7 @@ async fn serve_connection(
         let busy = tracked.busy();
         let state = state.clone();
         Box::pin(async move {
-            let response = handle(state, req).await;
+            let response = handle(state, peer, req).await;
             drop(busy);
             response
         })
@@ -125,17 +133,20 @@ async fn serve_connection(
 
 async fn handle(
     state: Arc<DohState>,
+    peer: IpAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
+    let api_path = is_api_path(parts.uri.path());
+    let max_body = if api_path { MAX_API_BODY } else { MAX_BODY };
+    let body = match Limited::new(body, max_body).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
             let error = if e.is::<LengthLimitError>() {
                 HttpError {
                     status: 413,
-                    reason: format!("body over {MAX_BODY} bytes"),
+                    reason: format!("body over {max_body} bytes"),
                 }
             } else {
                 HttpError {
@@ -143,10 +154,44 @@ async fn handle(
                     reason: format!("reading the body: {e}"),
                 }
             };
+            if api_path {
+                let error = ApiError::new(error.status, error.reason);
+                let records_api = parts.uri.path().starts_with("/v1/");
+                return Ok(to_hyper(outcome(records_api, Err(error), false).response));
+            }
             return Ok(to_hyper(error_response(&error)));
         }
     };
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if api_path {
+        let request = ApiRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            api_key: header("x-api-key"),
+            authorization: header("authorization"),
+            accept: header("accept"),
+            body: &body,
+        };
+        let response = match &state.api {
+            Some(api) => api.handle(peer, &request, now_ms()).await,
+            None => {
+                let off = ApiError::not_found(
+                    "the zone and record APIs are off: start flatapex serve with --api-keys FILE",
+                );
+                outcome(parts.uri.path().starts_with("/v1/"), Err(off), false)
+            }
+        };
+        if state.log_requests {
+            log(format!(
+                "{{\"api\":\"{} {}\",\"status\":{}}}",
+                parts.method,
+                parts.uri.path(),
+                response.response.status
+            ));
+        }
+        return Ok(to_hyper(response.response));
+    }
     let http = HttpRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),

@@ -55,6 +55,8 @@ pub struct ServeOptions {
     pub doh: Option<SocketAddr>,
     /// Log one JSON line per DoH request.
     pub log_requests: bool,
+    /// The API keys, when the zone and record APIs are on (on the DoH listener).
+    pub api_keys: Option<crate::api::KeyRing>,
     /// Who may transfer zones (AXFR/IXFR over TCP).
     pub transfers: Transfers,
     /// Secondaries to NOTIFY when a serial changes.
@@ -125,6 +127,18 @@ pub async fn serve(mut options: ServeOptions) -> io::Result<Infallible> {
         limits.header_timeout_seconds,
         limits.response_cache_mib
     ));
+    let api = options.api_keys.clone().map(|keys| {
+        Arc::new(crate::native::api::ApiService::new(
+            keys,
+            crate::native::api::FileRepo::new(store.clone(), primary.clone()),
+        ))
+    });
+    if let (Some(listener), Some(_)) = (&doh, &api) {
+        log(format!(
+            "zone and record APIs on http://{}/api/v1 and /v1/zones",
+            listener.local_addr()?
+        ));
+    }
     start_background(&options, &responder, primary, reloads).await;
     let doh = async {
         match doh {
@@ -136,6 +150,7 @@ pub async fn serve(mut options: ServeOptions) -> io::Result<Infallible> {
                     log_requests: options.log_requests,
                     service: service.clone(),
                     connections: vec![("tcp", tcp_table.clone()), ("doh", doh_table.clone())],
+                    api: api.clone(),
                 });
                 serve_http(listener, state, limits, doh_table).await
             }

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use hickory_proto::rr::Name;
 
+use crate::native::atomic_file::write_atomically;
 use crate::store::{StoreError, ZoneSet, ZoneStore};
 use crate::xfr::ZoneStates;
 use crate::zone::parse::IncludeError;
@@ -235,6 +236,74 @@ impl FileStore {
         set.insert(Arc::new(zone.with_serial(serial)));
         *current = Arc::new(set);
         self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The file zone `apex` was loaded from, if it is served from one.
+    pub fn path_of(&self, apex: &Name) -> Option<PathBuf> {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .iter()
+            .find(|(_, state)| state.zone.apex().eq_ignore_root(apex))
+            .map(|(path, _)| path.clone())
+    }
+
+    /// Whether the file at `path` changed on disk since it was loaded (a hand edit that no
+    /// reload has picked up yet).
+    pub fn changed_on_disk(&self, path: &Path) -> bool {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let on_disk = fs::metadata(path).and_then(|m| m.modified()).ok();
+        on_disk.is_some() && on_disk != files.get(path).and_then(|f| f.modified)
+    }
+
+    /// Writes `text` to `path` atomically and serves `zone` from it at once (the API's write,
+    /// docs/ARCHITECTURE.md "The record API"). Refused if the file changed on disk since it was
+    /// loaded, so a hand edit not yet reloaded is never overwritten. Blocking.
+    pub fn install(&self, path: &Path, zone: Zone, text: &str) -> std::io::Result<Arc<Zone>> {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let on_disk = fs::metadata(path).and_then(|m| m.modified()).ok();
+        let loaded = files.get(path).and_then(|f| f.modified);
+        if on_disk.is_some() && on_disk != loaded {
+            return Err(std::io::Error::other(format!(
+                "{} changed on disk since it was loaded; reload it (SIGHUP or --watch) and retry",
+                path.display()
+            )));
+        }
+        write_atomically(path, text.as_bytes())?;
+        let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
+        let zone = Arc::new(zone);
+        files.insert(
+            path.to_path_buf(),
+            FileState {
+                modified,
+                zone: zone.clone(),
+            },
+        );
+        let served = self.with_served_serial(&zone);
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let mut set = (**current).clone();
+        set.insert(served.clone());
+        *current = Arc::new(set);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(served)
+    }
+
+    /// Deletes the file of zone `apex` and stops serving it. Blocking.
+    pub fn uninstall(&self, apex: &Name) -> std::io::Result<()> {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let path = files
+            .iter()
+            .find(|(_, state)| state.zone.apex().eq_ignore_root(apex))
+            .map(|(path, _)| path.clone());
+        if let Some(path) = path {
+            std::fs::remove_file(&path)?;
+            files.remove(&path);
+        }
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let mut set = (**current).clone();
+        set.remove(apex);
+        *current = Arc::new(set);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 
     /// The newest modification time of the directory and its zone files, to notice changes.

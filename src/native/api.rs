@@ -1,0 +1,171 @@
+//! The zone and record APIs in the native server (`flatapex serve --doh ADDR --api-keys FILE`):
+//! the core's [`Api`] over the zone directory. The zone file is the store: each write holds the
+//! zone's one lock, computes the change from the zone served, writes the file atomically,
+//! serves it at once, saves the state and sends NOTIFY (docs/ARCHITECTURE.md, "The record API").
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use hickory_proto::rr::Name;
+
+use super::log;
+use super::primary::Primary;
+use super::serve::connections::Network;
+use super::zones::FileStore;
+use crate::api::bad_keys::BadKeys;
+use crate::api::{Api, ApiError, ApiOutcome, ApiRequest, Change, KeyRing, ZoneRepo};
+use crate::zone::model::name_key;
+use crate::zone::{Zone, ZoneId};
+
+/// Failed keys allowed per client address block within a minute before 429.
+const BAD_KEYS_PER_MINUTE: u32 = 10;
+
+/// The zone directory as the APIs' repository.
+pub struct FileRepo {
+    store: Arc<FileStore>,
+    primary: Option<Arc<Primary>>,
+    writers: Mutex<HashMap<Vec<u8>, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl FileRepo {
+    /// The repository over `store`, announcing changes through `primary`.
+    pub fn new(store: Arc<FileStore>, primary: Option<Arc<Primary>>) -> Self {
+        FileRepo {
+            store,
+            primary,
+            writers: Mutex::default(),
+        }
+    }
+
+    /// The one writer of zone `apex`.
+    fn writer(&self, apex: &Name) -> Arc<tokio::sync::Mutex<()>> {
+        let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        writers.entry(name_key(apex)).or_default().clone()
+    }
+
+    /// Where a zone's file is, or will be: `<dir>/<zone>.zone`.
+    fn path_for(&self, apex: &Name) -> PathBuf {
+        self.store.path_of(apex).unwrap_or_else(|| {
+            let stem = apex.to_string();
+            let stem = stem.trim_end_matches('.');
+            self.store.dir().join(format!("{stem}.zone"))
+        })
+    }
+}
+
+impl ZoneRepo for FileRepo {
+    async fn zones(&self) -> Result<Vec<Arc<Zone>>, ApiError> {
+        Ok(self.store.snapshot().iter().cloned().collect())
+    }
+
+    async fn zone(&self, apex: &Name) -> Result<Option<Arc<Zone>>, ApiError> {
+        Ok(self.store.snapshot().get(apex).cloned())
+    }
+
+    async fn update<F>(&self, apex: &Name, edit: F) -> Result<Change, ApiError>
+    where
+        F: FnOnce(Option<Arc<Zone>>) -> Result<Change, ApiError>,
+    {
+        let writer = self.writer(apex);
+        let _one_writer = writer.lock().await;
+        let current = self.store.snapshot().get(apex).cloned();
+        let path = self.path_for(apex);
+        if current.is_none() && path.exists() {
+            return Err(ApiError::conflict(format!(
+                "{} exists but does not load; fix or remove it first",
+                path.display()
+            )));
+        }
+        if current.is_some() && self.store.changed_on_disk(&path) {
+            return Err(ApiError::conflict(format!(
+                "{} changed on disk since it was loaded; reload it (SIGHUP or --watch) and retry",
+                path.display()
+            )));
+        }
+        let change = edit(current)?;
+        let store = self.store.clone();
+        let (stored, apex_owned) = (change.clone(), apex.clone());
+        tokio::task::spawn_blocking(move || match stored {
+            Change::Put(committed) => store
+                .install(&path, committed.zone, &committed.text)
+                .map(|_| ()),
+            Change::Delete => store.uninstall(&apex_owned),
+        })
+        .await
+        .map_err(|e| ApiError::store(format!("writing zone {apex}: {e}")))?
+        .map_err(|e| ApiError::store(format!("writing zone {apex}: {e}; nothing changed")))?;
+        if let Some(primary) = &self.primary {
+            match &change {
+                Change::Put(_) => primary.announce(vec![ZoneId::of(apex)]).await,
+                Change::Delete => primary.persist().await,
+            }
+        }
+        Ok(change)
+    }
+
+    async fn notify(&self, apex: &Name) -> Result<bool, ApiError> {
+        match &self.primary {
+            Some(primary) if !primary.notify.is_empty() => {
+                primary.announce(vec![ZoneId::of(apex)]).await;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+/// The APIs' state in the server: the keys, the repository, and the bad-key counters.
+pub struct ApiService {
+    keys: KeyRing,
+    repo: FileRepo,
+    bad_keys: Mutex<BadKeys>,
+}
+
+impl ApiService {
+    /// The APIs with `keys` over `repo`.
+    pub fn new(keys: KeyRing, repo: FileRepo) -> Self {
+        ApiService {
+            keys,
+            repo,
+            bad_keys: Mutex::new(BadKeys::new(BAD_KEYS_PER_MINUTE, 60_000, 4096)),
+        }
+    }
+
+    /// Answers one request from `peer` at `now_ms`, logging each change as one JSON line.
+    pub async fn handle(&self, peer: IpAddr, request: &ApiRequest<'_>, now_ms: u64) -> ApiOutcome {
+        let client = format!("{:?}", Network::of(peer));
+        let blocked = self
+            .bad_keys
+            .lock()
+            .map(|mut b| b.blocked(&client, now_ms))
+            .unwrap_or(false);
+        if blocked {
+            let error = ApiError::new(
+                429,
+                "too many bad API keys from this address; wait a minute",
+            );
+            return crate::api::handler::outcome(
+                request.path.starts_with("/v1/"),
+                Err(error),
+                true,
+            );
+        }
+        let api = Api {
+            keys: &self.keys,
+            repo: &self.repo,
+            version: "4.9.0-flatapex",
+        };
+        let outcome = api.handle(request).await;
+        if outcome.bad_key
+            && let Ok(mut bad) = self.bad_keys.lock()
+        {
+            bad.failed(&client, now_ms);
+        }
+        if let Some(line) = &outcome.audit {
+            log(line);
+        }
+        outcome
+    }
+}
