@@ -15,6 +15,7 @@ pub mod error;
 pub mod handler;
 pub mod keys;
 pub mod pdns;
+pub mod pdns_body;
 pub mod records;
 pub mod repo;
 pub mod route;

@@ -3,128 +3,19 @@
 //! ALIAS is an ordinary RRset type. See docs/ARCHITECTURE.md, "The record API".
 
 use hickory_proto::rr::Name;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::commit::{Committed, commit, default_soa};
-use super::content::{RrSet, ZoneContent, owner_text, set_key, type_name};
-use super::edit::{self, SetChange, SetOp, apply, check_changes};
+use super::content::{RrSet, ZoneContent, owner_text, set_key};
+use super::edit::{SetChange, apply, check_changes};
 use super::error::ApiError;
 use super::handler::{ApiRequest, Reply};
 use super::keys::ApiKey;
+use super::pdns_body::{PatchIn, ZoneIn, check_kind};
 use super::repo::{Change, ZoneRepo};
 use super::route::SERVER_ID;
 use crate::zone::Zone;
 use crate::zone::names::text_to_name;
-
-/// An RRset in a request.
-#[derive(Deserialize)]
-struct RrSetIn {
-    name: String,
-    #[serde(rename = "type")]
-    rtype: String,
-    #[serde(default)]
-    changetype: Option<String>,
-    #[serde(default)]
-    ttl: Option<i64>,
-    #[serde(default)]
-    records: Option<Vec<RecordIn>>,
-    #[serde(default)]
-    comments: Option<Vec<Value>>,
-}
-
-/// A record in a request.
-#[derive(Deserialize)]
-struct RecordIn {
-    content: String,
-    #[serde(default)]
-    disabled: bool,
-}
-
-#[derive(Deserialize)]
-struct PatchIn {
-    rrsets: Vec<RrSetIn>,
-}
-
-#[derive(Deserialize)]
-struct ZoneIn {
-    name: String,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    nameservers: Vec<String>,
-    #[serde(default)]
-    rrsets: Vec<RrSetIn>,
-}
-
-/// The zone kinds flatapex can be: the primary (PowerDNS's Native and Master).
-const KINDS: &[&str] = &["native", "master", "primary"];
-
-fn check_kind(kind: Option<&str>) -> Result<(), ApiError> {
-    match kind {
-        Some(k) if !KINDS.contains(&k.to_ascii_lowercase().as_str()) => Err(ApiError::invalid(
-            format!("kind {k:?}: flatapex is the primary of the zones it edits (Native or Master)"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-impl RrSetIn {
-    /// The change this RRset asks for; `changetype` is required in a PATCH, absent in a POST.
-    fn change(&self, apex: &Name, in_patch: bool) -> Result<SetChange, ApiError> {
-        let name = edit::owner_in_zone(apex, &self.name)?;
-        let code = edit::code(&self.rtype)?;
-        let what = format!("RRset {} {}", owner_text(&name), type_name(code));
-        if self.comments.as_ref().is_some_and(|c| !c.is_empty()) {
-            return Err(ApiError::invalid(format!(
-                "{what}: comments are not kept by flatapex; send \"comments\": []"
-            )));
-        }
-        let records = self.records.as_deref().unwrap_or_default();
-        if let Some(r) = records.iter().find(|r| r.disabled) {
-            return Err(ApiError::invalid(format!(
-                "{what}: record {:?} is disabled; flatapex serves every record it keeps, so delete it instead",
-                r.content
-            )));
-        }
-        let given: Vec<String> = records.iter().map(|r| r.content.clone()).collect();
-        let contents = || edit::contents(&name, code, &given);
-        let ttl = || match self.ttl {
-            Some(t) => edit::ttl(t),
-            None => Err(ApiError::invalid(format!("{what}: no \"ttl\""))),
-        };
-        let changetype = match (&self.changetype, in_patch) {
-            (Some(c), _) => c.to_ascii_uppercase(),
-            (None, false) => "REPLACE".into(),
-            (None, true) => return Err(ApiError::invalid(format!("{what}: no \"changetype\""))),
-        };
-        let op = match changetype.as_str() {
-            "REPLACE" if self.records.is_none() => {
-                return Err(ApiError::invalid(format!(
-                    "{what}: REPLACE without \"records\""
-                )));
-            }
-            "REPLACE" => SetOp::Replace {
-                ttl: ttl()?,
-                contents: contents()?,
-            },
-            "DELETE" => SetOp::Delete,
-            "EXTEND" => SetOp::Extend {
-                ttl: self.ttl.map(edit::ttl).transpose()?,
-                contents: contents()?,
-            },
-            "PRUNE" => SetOp::Prune {
-                contents: contents()?,
-            },
-            other => {
-                return Err(ApiError::invalid(format!(
-                    "{what}: changetype {other:?} is not REPLACE, DELETE, EXTEND or PRUNE"
-                )));
-            }
-        };
-        Ok(SetChange { name, code, op })
-    }
-}
 
 /// A zone id from a URL, with or without the trailing dot.
 pub fn zone_name(id: &str) -> Result<Name, ApiError> {

@@ -1,0 +1,182 @@
+"""Real PowerDNS API clients against `flatapex serve --api-keys` (scripts/api-clients).
+
+octoDNS (octodns-powerdns) syncs a YAML zone with an apex ALIAS, MX, TXT and a CNAME, a second
+run plans no changes, and the ALIAS is answered flattened over DoH; dns-lexicon creates,
+lists, updates and deletes a TXT record with a key that may only write _acme-challenge TXT,
+and the same key is refused an A record.  Every step is checked against DoH answers.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ADMIN = "fapx_admin_" + "0123456789abcdef"
+ACME = "fapx_acme_" + "0123456789abcdef"
+ZONE = """$ORIGIN example.com.
+@ 3600 IN SOA ns1 hostmaster 10 7200 3600 1209600 300
+@ 3600 IN NS ns1
+ns1 3600 IN A 192.0.2.53
+www 300 IN A 192.0.2.1
+"""
+OCTODNS_ZONE = """---
+'':
+  - type: ALIAS
+    value: www.example.com.
+  - type: MX
+    value:
+      exchange: mail.example.com.
+      preference: 10
+  - type: NS
+    value: ns1.example.com.
+  - type: TXT
+    values:
+      - hello world
+      - v=spf1 -all
+docs:
+  type: CNAME
+  value: www.example.com.
+ns1:
+  type: A
+  value: 192.0.2.53
+www:
+  ttl: 300
+  type: A
+  value: 192.0.2.1
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def doh(base, name, rtype):
+    request = urllib.request.Request(
+        f"{base}/dns-query?name={name}&type={rtype}",
+        headers={"accept": "application/dns-json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer = json.load(response)
+    return sorted(a["data"] for a in answer.get("Answer", []) if a["type"] == {"A": 1, "MX": 15, "TXT": 16, "CNAME": 5}[rtype])
+
+
+def check(what, got, expected):
+    if got != expected:
+        sys.exit(f"FAIL {what}: got {got!r}, expected {expected!r}")
+    print(f"ok   {what}: {got!r}")
+
+
+def octodns(venv, work, port):
+    config = os.path.join(work, "octodns")
+    os.makedirs(os.path.join(config, "config"))
+    with open(os.path.join(config, "config", "example.com.yaml"), "w") as f:
+        f.write(OCTODNS_ZONE)
+    with open(os.path.join(config, "config.yaml"), "w") as f:
+        f.write(f"""---
+providers:
+  config:
+    class: octodns.provider.yaml.YamlProvider
+    directory: ./config
+  flatapex:
+    class: octodns_powerdns.PowerDnsProvider
+    host: 127.0.0.1
+    port: {port}
+    api_key: {ADMIN}
+    scheme: http
+zones:
+  example.com.:
+    sources: [config]
+    targets: [flatapex]
+""")
+    sync = [os.path.join(venv, "bin", "octodns-sync"), "--config-file=config.yaml"]
+    first = subprocess.run(sync + ["--doit"], cwd=config, capture_output=True, text=True)
+    print(first.stdout[-2000:], first.stderr[-2000:])
+    if first.returncode != 0:
+        sys.exit("FAIL octoDNS first sync")
+    second = subprocess.run(sync, cwd=config, capture_output=True, text=True)
+    out = second.stdout + second.stderr
+    if second.returncode != 0 or "No changes were planned" not in out:
+        sys.exit(f"FAIL octoDNS second run planned changes:\n{out}")
+    print("ok   octoDNS: the second run plans no changes")
+
+
+def lexicon(port, base):
+    sys.path.insert(0, "")
+    from lexicon.client import Client
+    from lexicon.config import ConfigResolver
+
+    def run(key, action, type, name, content=None, identifier=None):
+        cfg = {"provider_name": "powerdns", "domain": "example.com", "ttl": 60,
+               "powerdns": {"auth_token": key, "pdns_server": f"http://127.0.0.1:{port}"}}
+        with Client(ConfigResolver().with_dict(cfg)) as operations:
+            if action == "create":
+                return operations.create_record(type, name, content)
+            if action == "list":
+                return operations.list_records(type, name)
+            if action == "update":
+                return operations.update_record(identifier, type, name, content)
+            return operations.delete_record(None, type, name, content)
+
+    name = "_acme-challenge.example.com"
+    check("lexicon create", run(ACME, "create", type="TXT", name="_acme-challenge", content="first"), True)
+    check("DoH after create", doh(base, name, "TXT"), ['"first"'])
+    listed = run(ACME, "list", type="TXT", name="_acme-challenge")
+    check("lexicon list", [r["content"] for r in listed], ["first"])
+    check("lexicon update", run(ACME, "update", type="TXT", name="_acme-challenge", content="second", identifier=listed[0]["id"]), True)
+    check("DoH after update", doh(base, name, "TXT"), ['"second"'])
+    check("lexicon delete", run(ACME, "delete", type="TXT", name="_acme-challenge", content="second"), True)
+    check("DoH after delete", doh(base, name, "TXT"), [])
+    try:
+        run(ACME, "create", type="A", name="_acme-challenge", content="192.0.2.9")
+        sys.exit("FAIL the _acme-challenge key wrote an A record")
+    except Exception as e:  # requests.HTTPError from lexicon
+        check("the scoped key is refused an A record", "403" in str(e), True)
+    check("DoH: no A record was written", doh(base, name, "A"), [])
+
+
+def main():
+    binary, venv = sys.argv[1], sys.argv[2]
+    work = tempfile.mkdtemp(prefix="flatapex-clients-")
+    zones = os.path.join(work, "zones")
+    os.makedirs(zones)
+    with open(os.path.join(zones, "example.com.zone"), "w") as f:
+        f.write(ZONE)
+    keys = os.path.join(work, "keys.jsonl")
+    with open(keys, "w") as f:
+        f.write(json.dumps({"name": "admin", "key": ADMIN}) + "\n")
+        f.write(json.dumps({"name": "acme", "key": ACME, "names": ["_acme-challenge.*"], "types": ["TXT"]}) + "\n")
+    port = free_port()
+    log = open(os.path.join(work, "serve.log"), "w")
+    server = subprocess.Popen([binary, "serve", "--zones", zones, "--listen", f"127.0.0.1:{free_port()}",
+                               "--doh", f"127.0.0.1:{port}", "--api-keys", keys], stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        octodns(venv, work, port)
+        check("DoH: the apex ALIAS is flattened", doh(base, "example.com", "A"), ["192.0.2.1"])
+        check("DoH: MX", doh(base, "example.com", "MX"), ["10 mail.example.com."])
+        check("DoH: TXT", doh(base, "example.com", "TXT"), ['"hello world"', '"v=spf1 -all"'])
+        check("DoH: CNAME", doh(base, "docs.example.com", "CNAME"), ["www.example.com."])
+        lexicon(port, base)
+    finally:
+        server.terminate()
+        server.wait()
+        log.close()
+        with open(os.path.join(work, "serve.log")) as f:
+            changes = [line for line in f if "api_change" in line]
+        print(f"{len(changes)} change(s) logged, the last: {changes[-1].strip() if changes else None}")
+    print("all API client checks passed")
+
+
+if __name__ == "__main__":
+    main()
