@@ -10,7 +10,7 @@ mod common;
 mod edge;
 mod fake_upstream;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use edge::*;
 use fake_upstream::{Flat, REJECTED};
@@ -19,18 +19,6 @@ use hickory_proto::rr::RecordType;
 
 fn hits(label: &str) -> usize {
     edge().fake.hits_for(label)
-}
-
-fn ask(name: &str, qtype: RecordType) -> Flat {
-    let started = Instant::now();
-    let response = post(query_edns(name, qtype));
-    let took = started.elapsed();
-    let alias = header(&response, "flatapex-alias");
-    Flat {
-        message: message(response),
-        alias,
-        took,
-    }
 }
 
 #[test]

@@ -12,29 +12,11 @@ mod common;
 mod edge;
 mod fake_upstream;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use edge::*;
 use fake_upstream::Flat;
 use hickory_proto::rr::RecordType;
-
-fn ask(name: &str, qtype: RecordType) -> Flat {
-    let started = Instant::now();
-    let response = post(query_edns(name, qtype));
-    let took = started.elapsed();
-    let alias = header(&response, "flatapex-alias");
-    Flat {
-        message: message(response),
-        alias,
-        took,
-    }
-}
-
-/// The last lines of wrangler dev's log.
-fn tail(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
-}
 
 /// p50 and the largest of `times`.
 fn p50_max(times: &mut [Duration]) -> (Duration, Duration) {
@@ -107,20 +89,7 @@ fn fifty_concurrent_queries_for_one_uncached_alias_share_one_fetch() {
             .map(|_| {
                 s.spawn(|| {
                     barrier.wait();
-                    let started = Instant::now();
-                    let response = post(query_edns("herd.alias.test.", RecordType::A));
-                    let took = started.elapsed();
-                    let alias = header(&response, "flatapex-alias");
-                    if response.status() != 200 {
-                        let body = response.text().unwrap_or_default();
-                        std::thread::sleep(Duration::from_secs(1));
-                        panic!("{body}\n{}", tail(&edge().log()));
-                    }
-                    Flat {
-                        message: message(response),
-                        alias,
-                        took,
-                    }
+                    ask("herd.alias.test.", RecordType::A)
                 })
             })
             .collect();

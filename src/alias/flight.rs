@@ -40,14 +40,10 @@ pub struct Flights {
     epochs: [AtomicU32; EPOCH_BUCKETS],
 }
 
-/// Per (target, type) in flight: the flight's id, and a sender for each waiter.
-type Waiters = (u64, Vec<oneshot::Sender<Resolution>>);
-
-#[derive(Default)]
-struct Running {
-    flights: HashMap<AliasKey, Waiters, FxBuildHasher>,
-    next_id: u64,
-}
+/// Per (target, type) in flight, a sender for each waiter. A key's entry is its leader's: only
+/// that leader removes it (when it finishes or is dropped), so no other flight of the key can
+/// start before.
+type Running = HashMap<AliasKey, Vec<oneshot::Sender<Resolution>>, FxBuildHasher>;
 
 /// What a caller does about a (target, type) it must resolve.
 pub enum Flight<'a> {
@@ -95,7 +91,7 @@ impl Flights {
     /// caller the leader.
     pub fn join_or_lead(&self, key: &AliasKey, seen: Option<u32>) -> Flight<'_> {
         let mut running = self.lock();
-        if let Some((_, waiters)) = running.flights.get_mut(key) {
+        if let Some(waiters) = running.get_mut(key) {
             let (sender, receiver) = oneshot::channel();
             waiters.push(sender);
             return Flight::Join(receiver);
@@ -103,33 +99,22 @@ impl Flights {
         if seen.is_some_and(|seen| seen != self.epoch(key)) {
             return Flight::LookAgain;
         }
-        let id = running.next_id;
-        running.next_id += 1;
-        running.flights.insert(key.clone(), (id, Vec::new()));
+        running.insert(key.clone(), Vec::new());
         Flight::Lead(Leader {
             flights: self,
             key: key.clone(),
-            id,
             finished: false,
         })
     }
 
     /// How many flights are in progress.
     pub fn running(&self) -> usize {
-        self.lock().flights.len()
+        self.lock().len()
     }
 
-    /// Removes flight `id` of `key` (not a later one of the same key): its waiters' senders.
-    fn remove(&self, key: &AliasKey, id: u64) -> Vec<oneshot::Sender<Resolution>> {
-        let mut running = self.lock();
-        match running.flights.get(key) {
-            Some((mine, _)) if *mine == id => running
-                .flights
-                .remove(key)
-                .map(|(_, waiters)| waiters)
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        }
+    /// Removes the flight of `key`: its waiters' senders.
+    fn remove(&self, key: &AliasKey) -> Vec<oneshot::Sender<Resolution>> {
+        self.lock().remove(key).unwrap_or_default()
     }
 }
 
@@ -138,7 +123,6 @@ impl Flights {
 pub struct Leader<'a> {
     flights: &'a Flights,
     key: AliasKey,
-    id: u64,
     finished: bool,
 }
 
@@ -147,7 +131,7 @@ impl Leader<'_> {
     /// looks again finds it) and wakes the waiters.
     pub fn finish(mut self, resolution: &Resolution) {
         self.finished = true;
-        let waiters = self.flights.remove(&self.key, self.id);
+        let waiters = self.flights.remove(&self.key);
         self.flights
             .bucket(&self.key)
             .fetch_add(1, Ordering::AcqRel);
@@ -161,7 +145,7 @@ impl Drop for Leader<'_> {
     fn drop(&mut self) {
         if !self.finished {
             // The waiters' senders go with the flight, so they wake with `Canceled`.
-            drop(self.flights.remove(&self.key, self.id));
+            drop(self.flights.remove(&self.key));
         }
     }
 }

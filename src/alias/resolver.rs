@@ -190,7 +190,6 @@ impl<U: Upstream, C: AliasCache, T: Timer> Flattener for Resolver<U, C, T> {
             if let Some(entry) = &stale
                 && let Some(recheck) = self.state.rechecks.check(&key, now_ms)
             {
-                let retry = recheck.retry;
                 return self.stale(
                     target,
                     rtype,
@@ -198,7 +197,7 @@ impl<U: Upstream, C: AliasCache, T: Timer> Flattener for Resolver<U, C, T> {
                     alias_ttl,
                     now_ms,
                     &recheck.reason,
-                    retry,
+                    recheck.retry,
                 );
             }
             let resolution = match self.state.flights.join_or_lead(&key, seen.take()) {

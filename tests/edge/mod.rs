@@ -19,7 +19,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use reqwest::blocking::{Client, Response};
 
 use super::common::free_port;
-use super::fake_upstream::FakeUpstream;
+use super::fake_upstream::{FakeUpstream, Flat};
 
 pub const NEEDS: &str = "needs wrangler dev: run scripts/e2e-edge";
 
@@ -292,6 +292,37 @@ pub fn get_wire(wire: &[u8]) -> Response {
         )))
         .send()
         .unwrap()
+}
+
+/// Asks the shared edge `name` `qtype` by POST (with EDNS, so EDE can come), timing the answer
+/// and keeping its `flatapex-alias` header. A status other than 200 fails with the body and the
+/// end of wrangler dev's log.
+pub fn ask(name: &str, qtype: RecordType) -> Flat {
+    let started = Instant::now();
+    let response = post(query_edns(name, qtype));
+    let took = started.elapsed();
+    let alias = header(&response, "flatapex-alias");
+    if response.status() != 200 {
+        let status = response.status();
+        let body = response.text().unwrap_or_default();
+        // wrangler dev may still be writing the lines about this request.
+        std::thread::sleep(Duration::from_secs(1));
+        panic!(
+            "{name} {qtype}: HTTP {status}: {body}\n{}",
+            log_tail(&edge().log())
+        );
+    }
+    Flat {
+        message: message(response),
+        alias,
+        took,
+    }
+}
+
+/// The last 40 lines of `log`.
+fn log_tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 pub fn message(response: Response) -> Message {

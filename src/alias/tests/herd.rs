@@ -33,7 +33,7 @@ fn fifty_concurrent_resolutions_share_one_exchange() {
         &clock,
         vec![("http://one", Ok((20, answer("192.0.2.1", 300))))],
     );
-    let r = resolver(&clock, &up, &["http://one"]);
+    let r = resolver(&up);
     let target = name("edge.cdn.test.");
     let all = clock.run(join_all(
         (0..50).map(|_| r.flatten(&target, RecordType::A, 300, T0)),
@@ -87,7 +87,7 @@ fn a_hedged_flight_costs_at_most_two_exchanges() {
         &clock,
         vec![("http://slow", Ok((150, answer("192.0.2.1", 300))))],
     );
-    let r = resolver(&clock, &up, &["http://slow"]);
+    let r = resolver(&up);
     let target = name("edge.cdn.test.");
     let all = clock.run(join_all(
         (0..50).map(|_| r.flatten(&target, RecordType::A, 300, T0)),
@@ -104,7 +104,7 @@ fn a_waiter_whose_leader_is_dropped_leads_in_its_place() {
         &clock,
         vec![("http://one", Ok((20, answer("192.0.2.1", 300))))],
     );
-    let r = resolver(&clock, &up, &["http://one"]);
+    let r = resolver(&up);
     let target = name("edge.cdn.test.");
     let leader = async {
         // The leader's request goes away after 10 ms (a client that hung up).
@@ -164,7 +164,7 @@ fn a_query_that_looked_while_a_flight_ended_looks_again_instead_of_fetching() {
         &clock,
         vec![("http://one", Ok((20, answer("192.0.2.1", 300))))],
     );
-    let settings = policy(&["http://one"]);
+    let settings = policy(&up);
     let state = Arc::new(ResolverState::new(&settings));
     let memory = MemoryAliasCache::new(1 << 20);
     // One resolver per request, as at the edge, over the isolate's state and memory.
@@ -209,7 +209,7 @@ fn under_a_dead_upstream_only_the_first_stale_answer_waits() {
         &clock,
         vec![("http://one", Ok((0, answer("192.0.2.1", 60))))],
     );
-    let r = resolver(&clock, &up, &["http://one"]);
+    let r = resolver(&up);
     let target = name("edge.cdn.test.");
     let flatten = |now| timed(&clock, r.flatten(&target, RecordType::A, 300, now));
     flatten(T0);
@@ -278,7 +278,7 @@ fn a_dead_first_upstream_costs_one_hedge_per_health_interval() {
             ("http://good", Ok((5, answer("192.0.2.2", 300)))),
         ],
     );
-    let r = resolver(&clock, &up, &["http://hole", "http://good"]);
+    let r = resolver(&up);
     let target = |i: usize| name(&format!("t{i}.cdn.test."));
     let uncached =
         |i: usize, now: u64| timed(&clock, r.flatten(&target(i), RecordType::A, 300, now));
@@ -357,7 +357,7 @@ fn a_name_that_fails_upstream_does_not_demote_the_upstream() {
             ("http://two", Ok((1, answer("192.0.2.2", 60)))),
         ],
     );
-    let r = resolver(&clock, &up, &["http://one", "http://two"]);
+    let r = resolver(&up);
     let f = clock.run(r.flatten(&name("edge.cdn.test."), RecordType::A, 300, T0));
     assert_eq!(f.upstream.as_deref(), Some("http://two"));
     let reports = r.state.upstreams();

@@ -119,25 +119,29 @@ fn answer(ip: &str, ttl: u32) -> Vec<u8> {
     response("edge.cdn.test.", vec![a("edge.cdn.test.", ttl, ip)], |_| {})
 }
 
-/// A resolver over `up` on `clock`, with the default settings and these upstreams.
-fn resolver<'u>(
-    clock: &VirtualClock,
-    up: &'u Scripted,
-    urls: &[&str],
-) -> Resolver<&'u Scripted, MemoryAliasCache, VirtualClock> {
-    let settings = policy(urls);
+/// A resolver over `up`, on its clock, with the default settings and its URLs as upstreams.
+fn resolver(up: &Scripted) -> Resolver<&Scripted, MemoryAliasCache, VirtualClock> {
+    let settings = policy(up);
     Resolver::new(
         up,
         MemoryAliasCache::new(1 << 20),
-        clock.clone(),
+        up.clock.clone(),
         Arc::new(ResolverState::new(&settings)),
         settings,
     )
 }
 
-fn policy(urls: &[&str]) -> Arc<Settings> {
+/// The default settings, with `up`'s URLs as upstreams in the order scripted.
+fn policy(up: &Scripted) -> Arc<Settings> {
+    let upstreams = up
+        .behaviour
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(u, _)| u.clone())
+        .collect();
     Arc::new(Settings {
-        upstreams: urls.iter().map(|u| u.to_string()).collect(),
+        upstreams,
         ..Settings::default()
     })
 }
@@ -163,7 +167,7 @@ fn caches_refreshes_ahead_serves_stale_and_fails_by_policy() {
         &clock,
         vec![("http://one", Ok((0, answer("192.0.2.1", 300))))],
     );
-    let r = resolver(&clock, &up, &["http://one"]);
+    let r = resolver(&up);
     let target = name("edge.cdn.test.");
     let t0 = 1_000_000_000;
     let flatten = |alias_ttl, now| clock.run(r.flatten(&target, RecordType::A, alias_ttl, now));
@@ -218,7 +222,7 @@ fn a_cached_set_from_the_future_is_not_trusted_as_fresh() {
         &clock,
         vec![("http://one", Ok((0, answer("192.0.2.7", 300))))],
     );
-    let r = resolver(&clock, &up, &["http://one"]);
+    let r = resolver(&up);
     let target = name("edge.cdn.test.");
     let key = AliasKey::new(&target, RecordType::A);
     let future = FlatSet::new(vec!["192.0.2.6".parse().unwrap()], 300, u64::MAX / 4, None);
@@ -247,7 +251,7 @@ fn hedging_answers_from_the_second_upstream_when_the_first_is_black_holed() {
             ("http://good", Ok((5, answer("192.0.2.2", 60)))),
         ],
     );
-    let r = resolver(&clock, &up, &["http://blackhole", "http://good"]);
+    let r = resolver(&up);
     let f = clock.run(r.flatten(&name("edge.cdn.test."), RecordType::A, 300, 0));
     assert_eq!(ips(&f), vec!["192.0.2.2".to_string()]);
     assert_eq!(f.upstream.as_deref(), Some("http://good"));
@@ -269,7 +273,7 @@ fn a_failed_attempt_moves_on_at_once_and_all_failures_are_reported() {
             ("http://slow", Ok((10_000, answer("192.0.2.3", 60)))),
         ],
     );
-    let r = resolver(&clock, &up, &["http://bad", "http://slow"]);
+    let r = resolver(&up);
     let f = clock.run(r.flatten(&name("edge.cdn.test."), RecordType::A, 300, 0));
     let Outcome::Failed { reason } = f.outcome else {
         panic!("{f:?}")
