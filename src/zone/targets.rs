@@ -53,7 +53,9 @@ pub(super) fn check_targets(
         }
         let key = name_key(&target);
         match owners.group(&key) {
-            Some(group) if r.rtype == RecordType::NS => ns_target(&target, Some(group), r, problems),
+            Some(group) if r.rtype == RecordType::NS => {
+                ns_target(&target, Some(group), r, problems)
+            }
             Some(_) => {}
             // Glue an in-bailiwick NS needs below a cut (RFC 9471).
             None if r.rtype == RecordType::NS && zone.elsewhere(&key) => {
