@@ -20,8 +20,7 @@ enum Step {
 /// `ancestor`, a suffix of `name` (or `name` itself), spelt as `name` spells it. Answers keep
 /// the query's case (RFC 4343 §4.1), as Knot's do.
 fn in_case_of(name: &Name, ancestor: &Name) -> Name {
-    let skip = name.iter().count().saturating_sub(ancestor.iter().count());
-    Name::from_labels(name.iter().skip(skip)).unwrap_or_else(|_| ancestor.clone())
+    name.trim_to(ancestor.iter().len())
 }
 
 impl Zone {
@@ -231,9 +230,7 @@ impl Zone {
     /// The SOA of a negative answer (RFC 2308 §3) for a question about `name`, its owner in
     /// the case of `name`.
     fn negative_soa_for(&self, name: &Name) -> Record {
-        let mut soa = self.negative_soa();
-        soa.name = in_case_of(name, self.apex());
-        soa
+        self.negative_soa(in_case_of(name, self.apex()))
     }
 
     /// A referral (RFC 1034 §4.3.2 step 3b): NS of the cut (owned by `owner`) in authority,

@@ -12,11 +12,10 @@
 #[path = "corpus_knot/client.rs"]
 mod client;
 mod common;
+mod knot;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use hickory_proto::rr::{Name, RecordType};
@@ -24,6 +23,7 @@ use hickory_proto::rr::{Name, RecordType};
 use client::{Client, answers_soa, axfr, summary};
 use common::{Server, free_port};
 use flatapex::zone::names::text_to_name;
+use knot::Knot;
 
 /// One zone of the corpus.
 #[derive(Clone, Debug)]
@@ -57,26 +57,10 @@ fn rounds(zones: &[CorpusZone]) -> Vec<Vec<CorpusZone>> {
     zones.iter().map(|zone| vec![zone.clone()]).collect()
 }
 
-/// knotd serving some zone files on loopback, killed when dropped.
-struct Knot {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Knot {
-    fn start(dir: &Path, zones: &[(String, String)]) -> Knot {
-        let port = free_port();
-        std::fs::create_dir_all(dir.join("db")).unwrap();
-        let mut conf = format!(
-            r#"server:
-    rundir: "{dir}"
-    listen: 127.0.0.1@{port}
-database:
-    storage: "{dir}/db"
-log:
-  - target: stdout
-    any: error
-acl:
+/// knotd serving `zones` (origin, file) from `dir` on a free loopback port.
+fn start_knot(dir: &Path, zones: &[(String, String)]) -> Knot {
+    let mut sections = format!(
+        r#"acl:
   - id: loopback
     address: 127.0.0.0/8
     action: transfer
@@ -88,31 +72,12 @@ template:
     acl: loopback
 zone:
 "#,
-            dir = dir.display()
-        );
-        for (origin, file) in zones {
-            conf.push_str(&format!("  - domain: \"{origin}\"\n    file: \"{file}\"\n"));
-        }
-        std::fs::write(dir.join("knot.conf"), conf).unwrap();
-        let child = Command::new("knotd")
-            .arg("-c")
-            .arg(dir.join("knot.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("knotd (Debian's knot) must be installed");
-        Knot {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
+        dir = dir.display()
+    );
+    for (origin, file) in zones {
+        sections.push_str(&format!("  - domain: \"{origin}\"\n    file: \"{file}\"\n"));
     }
-}
-
-impl Drop for Knot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Knot::start(dir, free_port(), &sections)
 }
 
 /// Writes the round's files (with the origin made explicit, as `kzonecheck -o` gives it) and
@@ -166,7 +131,7 @@ fn every_corpus_zone_loads_and_answers_as_knot_does() {
     for (n, round) in rounds(&zones).iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         let files = write_round(dir.path(), round);
-        let knot = Knot::start(dir.path(), &files);
+        let knot = start_knot(dir.path(), &files);
         let mut flatapex = Server::start(dir.path(), &[]);
         for (zone, (_, written)) in round.iter().zip(&files) {
             let origin = text_to_name(&zone.origin).unwrap();

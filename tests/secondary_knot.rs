@@ -8,14 +8,16 @@
 
 mod common;
 mod fake_upstream;
+mod knot;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Server, free_port};
 use fake_upstream::FakeUpstream;
+use knot::Knot;
 
 const ZONE: &str = "\
 $ORIGIN sec.test.
@@ -80,29 +82,11 @@ fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// knotd as a secondary of sec.test., killed when dropped.
-struct Knot {
-    child: Child,
-    port: u16,
-}
-
-impl Knot {
-    /// Starts knotd on 127.0.0.1:`port`, a secondary of `primary` with TSIG key `secret`.
-    fn start(dir: &Path, port: u16, primary: SocketAddr, secret: &str) -> Knot {
-        let conf = dir.join("knot.conf");
-        std::fs::create_dir_all(dir.join("db")).unwrap();
-        std::fs::write(
-            &conf,
-            format!(
-                r#"server:
-    rundir: "{dir}"
-    listen: 127.0.0.1@{port}
-database:
-    storage: "{dir}/db"
-log:
-  - target: stdout
-    any: info
-key:
+/// knotd on 127.0.0.1:`port` (state in `dir`), a secondary of sec.test. from `primary` with
+/// TSIG key `secret`.
+fn start_secondary(dir: &Path, port: u16, primary: SocketAddr, secret: &str) -> Knot {
+    let sections = format!(
+        r#"key:
   - id: xfr-key
     algorithm: hmac-sha256
     secret: {secret}
@@ -125,28 +109,11 @@ zone:
     master: primary
     acl: from_primary
 "#,
-                dir = dir.display(),
-                ip = primary.ip(),
-                primary_port = primary.port(),
-            ),
-        )
-        .unwrap();
-        let child = Command::new("knotd")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("knotd (Debian's knot) must be installed");
-        Knot { child, port }
-    }
-}
-
-impl Drop for Knot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+        dir = dir.display(),
+        ip = primary.ip(),
+        primary_port = primary.port(),
+    );
+    Knot::start(dir, port, &sections)
 }
 
 /// A base64 secret for TSIG.
@@ -189,8 +156,8 @@ fn knot_follows_flattened_changes_a_restart_with_the_upstream_down_and_an_edit()
     let knot_port = free_port();
     let mut server = primary(&zones, &listen, &fake, &secret, knot_port);
     let fp = server.addr.port();
-    let knot = Knot::start(&dir.path().join("knot"), knot_port, server.addr, &secret);
-    let kp = knot.port;
+    let knot = start_secondary(&dir.path().join("knot"), knot_port, server.addr, &secret);
+    let kp = knot.addr.port();
 
     // 1. After NOTIFY the secondary serves the flattened apex addresses, as the primary does.
     wait_for(Duration::from_secs(20), "Knot transferred the zone", || {

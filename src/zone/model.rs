@@ -248,13 +248,10 @@ impl Zone {
         self.data.soa_ttl.min(self.data.soa.minimum)
     }
 
-    /// The SOA record as it goes in the authority section of a negative answer (RFC 2308 §3).
-    pub fn negative_soa(&self) -> Record {
-        Record::from_rdata(
-            self.data.apex.clone(),
-            self.negative_ttl(),
-            RData::SOA(self.soa()),
-        )
+    /// The SOA record as it goes in the authority section of a negative answer (RFC 2308 §3),
+    /// owned by `apex`: the apex as the question spells it (RFC 4343 §4.1).
+    pub fn negative_soa(&self, apex: Name) -> Record {
+        Record::from_rdata(apex, self.negative_ttl(), RData::SOA(self.soa()))
     }
 
     /// The SOA record with its own TTL.
