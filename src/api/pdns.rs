@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::handler::{ApiRequest, Reply};
 use super::keys::ApiKey;
 use super::pdns_body::{PatchIn, ZoneIn, check_kind};
-use super::repo::{Change, ZoneRepo};
+use super::repo::{Change, ZoneRepo, ZoneSummary};
 use super::route::SERVER_ID;
 use crate::zone::Zone;
 use crate::zone::names::text_to_name;
@@ -44,16 +44,22 @@ fn rrset_json(set: &RrSet) -> Value {
 
 /// A zone as PowerDNS shows it; `rrsets` is left out of listings.
 pub fn zone_json(zone: &Zone, rrsets: Option<Vec<Value>>) -> Value {
-    let id = owner_text(zone.apex());
+    summary_json(&ZoneSummary::of(zone), rrsets)
+}
+
+/// A zone in a listing (or with `rrsets`) as PowerDNS shows it.
+pub fn summary_json(zone: &ZoneSummary, rrsets: Option<Vec<Value>>) -> Value {
+    let serial = zone.serial;
+    let id = owner_text(&zone.apex).to_ascii_lowercase();
     let mut body = json!({
         "id": id,
         "name": id,
         "type": "Zone",
         "url": format!("/api/v1/servers/{SERVER_ID}/zones/{id}"),
         "kind": "Native",
-        "serial": zone.serial(),
-        "notified_serial": zone.serial(),
-        "edited_serial": zone.serial(),
+        "serial": serial,
+        "notified_serial": serial,
+        "edited_serial": serial,
         "masters": [],
         "dnssec": false,
         "nsec3param": "",
@@ -129,9 +135,9 @@ impl<R: ZoneRepo> Pdns<'_, R> {
         let only = request.param("zone").map(|z| zone_name(&z)).transpose()?;
         let mut zones: Vec<Value> = Vec::new();
         for zone in self.repo.zones().await? {
-            let wanted = only.as_ref().is_none_or(|o| o.eq_ignore_root(zone.apex()));
-            if wanted && self.key.may_use_zone(zone.apex()) {
-                zones.push(zone_json(&zone, None));
+            let wanted = only.as_ref().is_none_or(|o| o.eq_ignore_root(&zone.apex));
+            if wanted && self.key.may_use_zone(&zone.apex) {
+                zones.push(summary_json(&zone, None));
             }
         }
         zones.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));

@@ -12,6 +12,25 @@ use super::error::ApiError;
 use crate::zone::Zone;
 use crate::zone::model::name_key;
 
+/// A zone in a listing: its apex and the serial served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSummary {
+    /// The apex.
+    pub apex: Name,
+    /// The SOA serial served.
+    pub serial: u32,
+}
+
+impl ZoneSummary {
+    /// The summary of `zone`.
+    pub fn of(zone: &Zone) -> Self {
+        ZoneSummary {
+            apex: zone.apex().clone(),
+            serial: zone.serial(),
+        }
+    }
+}
+
 /// What an edit decided for its zone.
 #[derive(Clone, Debug)]
 pub enum Change {
@@ -26,7 +45,7 @@ pub enum Change {
 #[allow(async_fn_in_trait)]
 pub trait ZoneRepo {
     /// Every zone served.
-    async fn zones(&self) -> Result<Vec<Arc<Zone>>, ApiError>;
+    async fn zones(&self) -> Result<Vec<ZoneSummary>, ApiError>;
 
     /// The zone at exactly `apex`.
     async fn zone(&self, apex: &Name) -> Result<Option<Arc<Zone>>, ApiError>;
@@ -56,8 +75,8 @@ impl MemoryRepo {
 }
 
 impl ZoneRepo for MemoryRepo {
-    async fn zones(&self) -> Result<Vec<Arc<Zone>>, ApiError> {
-        Ok(self.zones_map().values().cloned().collect())
+    async fn zones(&self) -> Result<Vec<ZoneSummary>, ApiError> {
+        Ok(self.zones_map().values().map(|z| ZoneSummary::of(z)).collect())
     }
 
     async fn zone(&self, apex: &Name) -> Result<Option<Arc<Zone>>, ApiError> {

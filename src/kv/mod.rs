@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod layout;
+pub mod publish;
 pub mod push_plan;
 pub mod store;
 pub mod whole;

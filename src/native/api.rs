@@ -15,6 +15,7 @@ use super::primary::Primary;
 use super::serve::connections::Network;
 use super::zones::FileStore;
 use crate::api::bad_keys::BadKeys;
+use crate::api::repo::ZoneSummary;
 use crate::api::{Api, ApiError, ApiOutcome, ApiRequest, Change, KeyRing, ZoneRepo};
 use crate::zone::model::name_key;
 use crate::zone::{Zone, ZoneId};
@@ -56,8 +57,8 @@ impl FileRepo {
 }
 
 impl ZoneRepo for FileRepo {
-    async fn zones(&self) -> Result<Vec<Arc<Zone>>, ApiError> {
-        Ok(self.store.snapshot().iter().cloned().collect())
+    async fn zones(&self) -> Result<Vec<ZoneSummary>, ApiError> {
+        Ok(self.store.snapshot().iter().map(|z| ZoneSummary::of(z)).collect())
     }
 
     async fn zone(&self, apex: &Name) -> Result<Option<Arc<Zone>>, ApiError> {
