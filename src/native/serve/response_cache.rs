@@ -152,9 +152,9 @@ impl ResponseCache {
             response: bytes.as_slice().into(),
             expires_ms,
         };
-        let key: Box<[u8]> = key.into();
-        if let Some(replaced) = inner.entries.put(key.clone(), entry) {
-            inner.bytes -= cost(&key, &replaced.response);
+        // A replaced entry had the same key, so it cost `added` less this response plus its own.
+        if let Some(replaced) = inner.entries.put(key.into(), entry) {
+            inner.bytes -= added - bytes.len() + replaced.response.len();
         }
         inner.bytes += added;
         while inner.bytes > self.limit_bytes {

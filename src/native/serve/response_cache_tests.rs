@@ -91,6 +91,22 @@ fn padding_makes_no_new_entry_and_trailing_bytes_none() {
 }
 
 #[test]
+fn a_response_kept_again_replaces_the_old_one_in_the_count() {
+    let cache = ResponseCache::new(1 << 20);
+    let q = query(0, "a.test.", None);
+    cache.keep(Transport::Udp, &q, 0, 0, &zone_answer(40));
+    let with_40 = cache.bytes();
+    cache.keep(Transport::Udp, &q, 0, 0, &zone_answer(100));
+    assert_eq!(
+        (cache.len(), cache.bytes()),
+        (1, with_40 + 60),
+        "one entry, counted with its new response"
+    );
+    cache.keep(Transport::Udp, &q, 0, 0, &zone_answer(40));
+    assert_eq!((cache.len(), cache.bytes()), (1, with_40));
+}
+
+#[test]
 fn stays_within_its_bytes_forgetting_the_least_recently_used() {
     let limit = 64 * 1024;
     let cache = ResponseCache::new(limit);
