@@ -22,7 +22,7 @@ const INTERNAL_ERROR: &str = "internal error; reference = ";
 const LOG_WINDOW_MS: u64 = 60_000;
 
 thread_local! {
-    static LOGGED: RefCell<LogThrottle> = RefCell::new(LogThrottle::new(LOG_WINDOW_MS, 64));
+    static LOGGED: RefCell<LogThrottle> = RefCell::new(LogThrottle::new(LOG_WINDOW_MS, 1, 64));
 }
 
 /// The error of a `fetch` to `url` that threw `error`.

@@ -65,6 +65,16 @@ pub fn now_ms() -> u64 {
         .unwrap_or_default()
 }
 
+/// Milliseconds on the monotonic clock since the process first asked: for durations, which a
+/// change of the wall clock must not stretch.
+pub fn monotonic_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+}
+
 /// Writes one log line to stderr.
 pub fn log(line: impl std::fmt::Display) {
     eprintln!("flatapex: {line}");

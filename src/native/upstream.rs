@@ -126,11 +126,7 @@ impl Timer for TokioTimer {
 
     /// Milliseconds on the monotonic clock since the process first asked.
     fn elapsed_ms(&self) -> u64 {
-        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-        START
-            .get_or_init(std::time::Instant::now)
-            .elapsed()
-            .as_millis() as u64
+        super::monotonic_ms()
     }
 }
 

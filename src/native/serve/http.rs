@@ -31,8 +31,7 @@ use crate::doh::{
     serve_doh,
 };
 use crate::native::api::ApiService;
-use crate::native::zones::FileStore;
-use crate::native::{NativeResponder, background_work, log, now_ms};
+use crate::native::{background_work, log, now_ms};
 use crate::settings::ServerLimits;
 
 /// The largest HTTP/1.1 request head (request line and headers) read: a GET carries a DNS
@@ -41,15 +40,12 @@ const MAX_HEAD: usize = 64 * 1024;
 
 /// What the DoH listener shares between connections.
 pub struct DohState {
-    /// The responder (the same one UDP and TCP use).
-    pub responder: Arc<NativeResponder>,
-    /// The zones, for `/health`.
-    pub store: Arc<FileStore>,
     /// Path and limits.
     pub limits: Limits,
     /// Log one JSON line per request.
     pub log_requests: bool,
-    /// The UDP and TCP service, whose response cache `/health` reports.
+    /// The service UDP and TCP use: its responder answers, its zones and response cache are
+    /// in `/health`.
     pub service: Arc<Service>,
     /// The connection tables of the listeners, by name, for `/health`.
     pub connections: Vec<(&'static str, Arc<ConnectionTable>)>,
@@ -205,7 +201,7 @@ async fn handle(
     // Boxed: the responder's future is large, and moving it through hyper's stream task would
     // copy it on every poll setup (memmove was the top symbol in the profile before).
     let served = Box::pin(serve_doh(
-        &state.responder,
+        &state.service.responder,
         &http,
         &state.limits,
         now_ms(),
@@ -216,7 +212,7 @@ async fn handle(
     if state.log_requests {
         log(served.log.to_json());
     }
-    background_work(&state.responder, served.refresh);
+    background_work(&state.service.responder, served.refresh);
     Ok(to_hyper(served.response))
 }
 
@@ -235,7 +231,8 @@ fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {
 /// The same `/health` as the Worker's, plus what only this server has: the response cache's
 /// size and bound, and the connections open on each listener.
 fn health_body(state: &DohState) -> Vec<u8> {
-    let mut zones: Vec<ZoneHealth> = state
+    let service = &state.service;
+    let mut zones: Vec<ZoneHealth> = service
         .store
         .snapshot()
         .iter()
@@ -243,11 +240,11 @@ fn health_body(state: &DohState) -> Vec<u8> {
         .collect();
     zones.sort_unstable_by(|a, b| a.zone.cmp(&b.zone));
     let health =
-        Health::new(zones, None).with_upstreams(state.responder.flattener.state.upstreams());
+        Health::new(zones, None).with_upstreams(service.responder.flattener.state.upstreams());
     let Ok(serde_json::Value::Object(mut body)) = serde_json::to_value(&health) else {
         return health.to_json();
     };
-    let cache = &state.service.cache;
+    let cache = &service.cache;
     body.insert(
         "response_cache".into(),
         serde_json::json!({

@@ -144,8 +144,6 @@ pub async fn serve(mut options: ServeOptions) -> io::Result<Infallible> {
         match doh {
             Some(listener) => {
                 let state = Arc::new(DohState {
-                    responder: responder.clone(),
-                    store: store.clone(),
                     limits: options.settings.limits(),
                     log_requests: options.log_requests,
                     service: service.clone(),
