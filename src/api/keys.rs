@@ -156,16 +156,31 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    /// Reads JSON lines (blank lines and `#` comments skipped); an error names the line.
+    /// Reads JSON lines (blank lines and `#` comments skipped), or one JSON array of keys (a
+    /// Worker secret is easier to set as one line); an error names the line or the key.
     pub fn parse(source: &str, text: &str) -> Result<KeyRing, String> {
-        let mut keys: Vec<ApiKey> = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        let lines: Vec<(String, KeyLine)> = if text.trim_start().starts_with('[') {
+            let all: Vec<KeyLine> =
+                serde_json::from_str(text).map_err(|e| format!("{source}: {e}"))?;
+            all.into_iter()
+                .enumerate()
+                .map(|(i, key)| (format!("{source}: key {}", i + 1), key))
+                .collect()
+        } else {
+            let mut lines = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let at = format!("{source}:{}", i + 1);
+                let key = serde_json::from_str(line).map_err(|e| format!("{at}: {e}"))?;
+                lines.push((at, key));
             }
-            let at = format!("{source}:{}", i + 1);
-            let parsed: KeyLine = serde_json::from_str(line).map_err(|e| format!("{at}: {e}"))?;
+            lines
+        };
+        let mut keys: Vec<ApiKey> = Vec::new();
+        for (at, parsed) in lines {
             let key = ApiKey::from_line(&parsed).map_err(|e| format!("{at}: {e}"))?;
             if keys.iter().any(|k| k.name == key.name) {
                 return Err(format!("{at}: a second key named {:?}", key.name));
@@ -237,6 +252,11 @@ mod tests {
     fn only_an_exact_key_authenticates() {
         let keys = ring(&format!("# keys\n{ADMIN}\n\n{ACME}\n"));
         assert_eq!(keys.len(), 2);
+        let array = ring(&format!("[{ADMIN}, {ACME}]"));
+        assert_eq!(
+            array.authenticate("fapx_acme_01234567890").unwrap().name,
+            "acme"
+        );
         assert_eq!(
             keys.authenticate("fapx_admin_0123456789").unwrap().name,
             "admin"

@@ -76,7 +76,11 @@ impl MemoryRepo {
 
 impl ZoneRepo for MemoryRepo {
     async fn zones(&self) -> Result<Vec<ZoneSummary>, ApiError> {
-        Ok(self.zones_map().values().map(|z| ZoneSummary::of(z)).collect())
+        Ok(self
+            .zones_map()
+            .values()
+            .map(|z| ZoneSummary::of(z))
+            .collect())
     }
 
     async fn zone(&self, apex: &Name) -> Result<Option<Arc<Zone>>, ApiError> {

@@ -7,6 +7,7 @@
 //! and the ALIAS memory cache, so a warm query costs no KV read at all.
 
 mod alias;
+mod api;
 mod fetch_error;
 mod kv_backend;
 mod refresh;
@@ -116,6 +117,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
     };
     let url = req.url()?;
+    if crate::api::is_api_path(url.path()) {
+        return api::api_request(req, &env).await;
+    }
     if let Some(zone) = url.path().strip_prefix("/zones/") {
         return zones(isolate, &env, &req, zone).await;
     }

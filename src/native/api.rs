@@ -58,7 +58,12 @@ impl FileRepo {
 
 impl ZoneRepo for FileRepo {
     async fn zones(&self) -> Result<Vec<ZoneSummary>, ApiError> {
-        Ok(self.store.snapshot().iter().map(|z| ZoneSummary::of(z)).collect())
+        Ok(self
+            .store
+            .snapshot()
+            .iter()
+            .map(|z| ZoneSummary::of(z))
+            .collect())
     }
 
     async fn zone(&self, apex: &Name) -> Result<Option<Arc<Zone>>, ApiError> {

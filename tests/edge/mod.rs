@@ -23,6 +23,11 @@ use super::fake_upstream::{FakeUpstream, Flat};
 
 pub const NEEDS: &str = "needs wrangler dev: run scripts/e2e-edge";
 
+/// The API key that may do anything (in the `FLATAPEX_API_KEYS` secret of `.dev.vars`).
+pub const API_ADMIN: &str = "fapx_admin_0123456789abcdef";
+/// The API key that may only write TXT at `_acme-challenge.*`.
+pub const API_ACME: &str = "fapx_acme_0123456789abcdef";
+
 /// The repository root.
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -62,7 +67,9 @@ impl Edge {
         // wrangler dev reads secrets from .dev.vars beside the configuration.
         std::fs::write(
             dir.path().join(".dev.vars"),
-            format!("FLATAPEX_TOKEN={token}\n"),
+            format!(
+                "FLATAPEX_TOKEN={token}\nFLATAPEX_API_KEYS='[{{\"name\":\"admin\",\"key\":\"{API_ADMIN}\"}},{{\"name\":\"acme\",\"key\":\"{API_ACME}\",\"names\":[\"_acme-challenge.*\"],\"types\":[\"TXT\"]}}]'\n"
+            ),
         )
         .unwrap();
         let port = free_port();
