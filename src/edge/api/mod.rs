@@ -111,7 +111,8 @@ pub async fn api_request(mut req: Request, env: &Env) -> Result<Response> {
     let mut init = RequestInit::new();
     init.with_method(req.method())
         .with_headers(forwarded(req.headers())?);
-    if !body.is_empty() {
+    // A GET may come with a body (lexicon sends `{}`); a Request cannot carry one.
+    if !body.is_empty() && !matches!(req.method(), Method::Get | Method::Head) {
         init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
     }
     stub.fetch_with_request(Request::new_with_init(url.as_str(), &init)?)
