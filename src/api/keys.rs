@@ -97,13 +97,13 @@ impl ApiKey {
         self.zones.is_empty() || self.zones.iter().any(|z| z.eq_ignore_root(apex))
     }
 
-    /// Whether the key is limited to some names or types: such a key edits records only, and
-    /// may not create, delete or re-describe zones.
+    /// Whether the key is limited to some names or types: such a key edits records (and may
+    /// ask for NOTIFY), and may not create, delete or re-describe zones.
     pub fn is_record_scoped(&self) -> bool {
         !self.names.is_empty() || !self.types.is_empty()
     }
 
-    /// 403 unless the key may manage (create, delete, notify) zone `apex`.
+    /// 403 unless the key may manage (create, delete, re-describe) zone `apex`.
     pub fn check_manage(&self, apex: &Name) -> Result<(), ApiError> {
         if !self.may_use_zone(apex) {
             return Err(self.outside_zone(apex));

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ADMIN = "fapx_admin_" + "0123456789abcdef"
@@ -178,11 +179,11 @@ def start_native(binary, work):
         f.write(ZONE)
     keys = os.path.join(work, "keys.jsonl")
     write_keys(keys, as_array=False)
-    port = free_port()
+    port, dns = free_port(), free_port()
     log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen([binary, "serve", "--zones", zones, "--listen", f"127.0.0.1:{free_port()}",
+    server = subprocess.Popen([binary, "serve", "--zones", zones, "--listen", f"127.0.0.1:{dns}",
                                "--doh", f"127.0.0.1:{port}", "--api-keys", keys], stderr=log)
-    return server, port
+    return server, port, dns
 
 
 def start_edge(root, work):
@@ -197,13 +198,70 @@ def start_edge(root, work):
     server = subprocess.Popen([os.path.join(root, "node_modules/.bin/wrangler"), "dev", "--ip", "127.0.0.1",
                                "--port", str(port), "--persist-to", os.path.join(work, "state")],
                               cwd=work, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return server, port
+    return server, port, None
+
+
+def acme(work, port, dns, base):
+    """lego's pdns provider gets a certificate from pebble over DNS-01, writing the TXT with the
+    key that may only write _acme-challenge TXT; pebble checks it at flatapex's UDP port."""
+    acme_dir = os.path.join(work, "acme")
+    os.makedirs(acme_dir)
+    cert, key = os.path.join(acme_dir, "pebble.pem"), os.path.join(acme_dir, "pebble.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    acme_port = free_port()
+    with open(os.path.join(acme_dir, "pebble.json"), "w") as f:
+        json.dump({"pebble": {"listenAddress": f"127.0.0.1:{acme_port}",
+                              "managementListenAddress": f"127.0.0.1:{free_port()}",
+                              "certificate": cert, "privateKey": key, "httpPort": free_port(),
+                              "tlsPort": free_port(), "ocspResponderURL": "",
+                              "externalAccountBindingRequired": False}}, f)
+    env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0", PEBBLE_AUTHZREUSE="0")
+    pebble_log = open(os.path.join(acme_dir, "pebble.log"), "w")
+    pebble = subprocess.Popen(["pebble", "-config", os.path.join(acme_dir, "pebble.json"),
+                               "-dnsserver", f"127.0.0.1:{dns}"], env=env, stdout=pebble_log,
+                              stderr=subprocess.STDOUT)
+    try:
+        time.sleep(1)
+        lego_env = dict(os.environ, LEGO_CA_CERTIFICATES=cert, PDNS_API_URL=base, PDNS_API_KEY=ACME,
+                        PDNS_PROPAGATION_TIMEOUT="30", PDNS_POLLING_INTERVAL="1", PDNS_TTL="60")
+        started = time.monotonic()
+        lego = subprocess.run(["lego", "--accept-tos", "--email", "admin@example.com",
+                               "--server", f"https://127.0.0.1:{acme_port}/dir", "--dns", "pdns",
+                               "--dns.resolvers", f"127.0.0.1:{dns}", "--dns.disable-cp",
+                               "--domains", "www.example.com", "--path", acme_dir, "run"],
+                              env=lego_env, capture_output=True, text=True, timeout=120)
+        if lego.returncode != 0:
+            with open(os.path.join(acme_dir, "pebble.log")) as f:
+                print(f.read()[-3000:])
+            sys.exit(f"FAIL lego:\n{lego.stdout[-3000:]}\n{lego.stderr[-3000:]}")
+        issued = os.path.join(acme_dir, "certificates", "www.example.com.crt")
+        subject = subprocess.run(["openssl", "x509", "-in", issued, "-noout", "-ext", "subjectAltName"],
+                                 capture_output=True, text=True, check=True).stdout
+        check(f"lego + pebble: a certificate over DNS-01 in {time.monotonic() - started:.1f} s",
+              "DNS:www.example.com" in subject, True)
+        check_doh("DoH: lego removed its TXT", base, "_acme-challenge.www.example.com", "TXT", [])
+        request = urllib.request.Request(
+            f"{base}/api/v1/servers/localhost/zones/example.com.", method="PATCH",
+            headers={"X-API-Key": ACME},
+            data=json.dumps({"rrsets": [{"name": "_acme-challenge.www.example.com.", "type": "A",
+                                         "changetype": "REPLACE", "ttl": 60,
+                                         "records": [{"content": "192.0.2.9", "disabled": False}]}]}).encode())
+        try:
+            urllib.request.urlopen(request, timeout=5)
+            sys.exit("FAIL lego's key wrote an A record")
+        except urllib.error.HTTPError as e:
+            check("lego's key is refused an A record", e.code, 403)
+    finally:
+        pebble.terminate()
+        pebble.wait()
 
 
 def main():
     mode, where, venv = sys.argv[1], sys.argv[2], sys.argv[3]
     work = tempfile.mkdtemp(prefix=f"flatapex-clients-{mode}-")
-    server, port = start_native(where, work) if mode == "native" else start_edge(where, work)
+    server, port, dns = start_native(where, work) if mode == "native" else start_edge(where, work)
     base = f"http://127.0.0.1:{port}"
     print(f"== {mode}: {base}")
     try:
@@ -214,6 +272,8 @@ def main():
         check_doh("DoH: TXT", base, "example.com", "TXT", ['"hello world"', '"v=spf1 -all"'])
         check_doh("DoH: CNAME", base, "docs.example.com", "CNAME", ["www.example.com."])
         lexicon(port, base)
+        if dns is not None:
+            acme(work, port, dns, base)
     finally:
         os.killpg(server.pid, signal.SIGTERM) if mode == "edge" else server.terminate()
         server.wait()

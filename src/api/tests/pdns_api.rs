@@ -265,6 +265,11 @@ fn keys_are_checked_and_scoped() {
     let www = patch(json!([{"name": "www.example.com.", "type": "TXT", "changetype": "DELETE"}]));
     assert_eq!(world.call("PATCH", ZONE_URL, Some(ACME), &www).status, 403);
     assert_eq!(world.call("DELETE", ZONE_URL, Some(ACME), "").status, 403);
+    let notify = world.call("PUT", &format!("{ZONE_URL}/notify"), Some(ACME), "");
+    assert_eq!(
+        notify.status, 200,
+        "NOTIFY changes nothing: lego sends it with its key"
+    );
     let listed = world.call("GET", "/api/v1/servers/localhost/zones", Some(ACME), "");
     assert_eq!(listed.body.as_array().unwrap().len(), 1, "it sees its zone");
 }
