@@ -105,6 +105,21 @@ fn a_pushed_zone_is_imported_edited_and_served_over_doh() {
         ask("docs.other.test.", RecordType::A).addresses(),
         ["192.0.2.200"]
     );
+    let transfer = client()
+        .get(url("/zones/other.test."))
+        .bearer_auth(&edge().token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        transfer.contains("mail.other.test."),
+        "the transfer has the change:\n{transfer}"
+    );
+    assert!(
+        !transfer.contains(" IN ALIAS "),
+        "flattened for secondaries:\n{transfer}"
+    );
     let (_, zones) = call("GET", "/api/v1/servers/localhost/zones", API_ADMIN, None);
     let listed: Vec<&str> = zones
         .as_array()
@@ -259,4 +274,48 @@ fn bad_input_at_the_edge_gets_its_status_and_changes_nothing() {
         statuses[11], 429,
         "repeated bad keys are slowed down: {statuses:?}"
     );
+}
+
+#[test]
+#[ignore = "needs the worker built and wrangler: run scripts/e2e-edge"]
+fn zones_created_at_once_are_all_in_the_index() {
+    let creators: Vec<_> = (0..10)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let zone = format!("z{i}.many.test.");
+                let body = json!({"name": zone, "nameservers": [format!("ns1.{zone}")],
+                    "rrsets": [rrset(&format!("ns1.{zone}"), "A", 60, &["192.0.2.53"])]});
+                call(
+                    "POST",
+                    "/api/v1/servers/localhost/zones",
+                    API_ADMIN,
+                    Some(body.to_string()),
+                )
+            })
+        })
+        .collect();
+    for creator in creators {
+        let (status, body) = creator.join().unwrap();
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, zones) = call("GET", "/api/v1/servers/localhost/zones", API_ADMIN, None);
+    let listed: Vec<&str> = zones
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|z| z["id"].as_str())
+        .collect();
+    for i in 0..10 {
+        let zone = format!("z{i}.many.test.");
+        assert!(
+            listed.contains(&zone.as_str()),
+            "{zone} lost from the index: {listed:?}"
+        );
+    }
+    let all_served = within(Duration::from_secs(15), || {
+        (0..10).all(|i| {
+            ask(&format!("ns1.z{i}.many.test."), RecordType::A).addresses() == ["192.0.2.53"]
+        })
+    });
+    assert!(all_served.is_some(), "every zone is served over DoH");
 }

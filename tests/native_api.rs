@@ -128,7 +128,7 @@ fn a_patch_is_served_at_once_written_to_the_file_and_notified() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     let notify = secondary.local_addr().unwrap().to_string();
-    let api = start(&["--notify", &notify]);
+    let api = start(&["--notify", &notify, "--allow-transfer", "127.0.0.1"]);
     let (status, body) = api.patch(
         ADMIN,
         json!([
@@ -154,6 +154,44 @@ fn a_patch_is_served_at_once_written_to_the_file_and_notified() {
         "{text}"
     );
     assert!(text.contains(" 11 "), "the serial is in the file: {text}");
+    // Secondaries get the change, the ALIAS flattened (the refresh timer flattens within 1 s).
+    let transfer = || {
+        let out = std::process::Command::new("kdig")
+            .args([
+                &format!("@{}", api.dns.ip()),
+                "-p",
+                &api.dns.port().to_string(),
+            ])
+            .args(["AXFR", "example.com.", "+noall", "+answer"])
+            .output()
+            .expect("kdig (knot-dnsutils)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let flattened = |text: &str| {
+        text.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.first() == Some(&"example.com.")
+                && f.get(3) == Some(&"A")
+                && f.get(4) == Some(&"192.0.2.1")
+        })
+    };
+    let mut axfr = transfer();
+    for _ in 0..50 {
+        if flattened(&axfr) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        axfr = transfer();
+    }
+    assert!(
+        flattened(&axfr),
+        "the flattened ALIAS in the transfer:\n{axfr}"
+    );
+    assert!(axfr.contains("mail.example.com."), "{axfr}");
+    assert!(
+        !axfr.contains("ALIAS"),
+        "secondaries never see ALIAS: {axfr}"
+    );
     let mut buf = [0u8; 512];
     let (n, _) = secondary.recv_from(&mut buf).expect("a NOTIFY");
     let notify = Message::from_vec(&buf[..n]).unwrap();
