@@ -322,8 +322,54 @@ fn repeated_bad_keys_are_slowed_down() {
     assert_eq!(&statuses[10..], &[429, 429]);
     assert_eq!(
         api.call("GET", "/api/v1/servers", ADMIN, None).0,
-        429,
-        "the whole /24 waits"
+        200,
+        "a valid key is never locked out by others' bad ones"
+    );
+    // A bad key is refused from the headers, before any of its 5 MiB body is sent.
+    use std::io::{Read, Write};
+    let host = api.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "PATCH /api/v1/servers/localhost/zones/example.com. HTTP/1.1\r\nHost: {host}\r\nX-API-Key: fapx_wrong_0123456789abcdef\r\nContent-Length: {}\r\n\r\n",
+        5 << 20
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    stream
+        .read_exact(&mut head)
+        .expect("an answer before the body");
+    assert_eq!(&head, b"HTTP/1.1 429");
+}
+
+#[test]
+fn a_zone_file_that_fails_to_load_is_never_overwritten() {
+    let api = start(&["--watch"]);
+    // Let the watcher take its first look at the directory before the edit.
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::write(
+        &api.zone_file,
+        format!("{ZONE}broken 60 IN A 192.0.2.300\n"),
+    )
+    .unwrap();
+    // --watch notices within a second, fails to load it, and keeps serving the last good copy.
+    std::thread::sleep(Duration::from_millis(2500));
+    let (status, body) = api.patch(
+        ADMIN,
+        json!([rrset("x.example.com.", "A", 60, &["192.0.2.8"])]),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("does not load"),
+        "{body}"
+    );
+    assert!(
+        std::fs::read_to_string(&api.zone_file)
+            .unwrap()
+            .contains("192.0.2.300")
     );
 }
 

@@ -34,8 +34,8 @@ pub struct ApiRequest<'a> {
 }
 
 impl ApiRequest<'_> {
-    /// The key presented, by either header.
-    fn presented_key(&self) -> Option<&str> {
+    /// The key presented, by either header (`X-API-Key`, or `Authorization: Bearer`).
+    pub fn presented_key(&self) -> Option<&str> {
         self.api_key.or_else(|| {
             self.authorization.and_then(|a| {
                 a.strip_prefix("Bearer ")

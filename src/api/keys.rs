@@ -37,8 +37,8 @@ pub struct KeyLine {
     pub types: Vec<String>,
 }
 
-/// A key, checked and ready to authorise with.
-#[derive(Clone, Debug)]
+/// A key, checked and ready to authorise with. Its `Debug` leaves the secret out.
+#[derive(Clone)]
 pub struct ApiKey {
     /// The key's name.
     pub name: String,
@@ -47,6 +47,17 @@ pub struct ApiKey {
     names: Vec<WildMatch>,
     name_patterns: Vec<String>,
     types: Vec<u16>,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("name", &self.name)
+            .field("zones", &self.zones)
+            .field("names", &self.name_patterns)
+            .field("types", &self.types)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Absolute, lowercased presentation text of a name for matching.
@@ -318,6 +329,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad_type.contains("TXTX"), "{bad_type}");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let keys = ring(ADMIN);
+        let shown = format!("{:?}", keys.authenticate("fapx_admin_0123456789").unwrap());
+        assert!(
+            shown.contains("admin") && !shown.contains("0123456789"),
+            "{shown}"
+        );
     }
 
     #[test]

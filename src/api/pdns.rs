@@ -22,6 +22,24 @@ pub fn zone_name(id: &str) -> Result<Name, ApiError> {
     text_to_name(id).map_err(|e| ApiError::not_found(format!("no zone {id:?}: {e}")))
 }
 
+/// The name of a zone to create: host-name labels (letters, digits, `-`, `_`) only, so it is a
+/// safe file name natively and an unambiguous id everywhere; never the root.
+fn new_zone_name(text: &str) -> Result<Name, ApiError> {
+    let name =
+        text_to_name(text).map_err(|e| ApiError::invalid(format!("zone name {text:?}: {e}")))?;
+    let plain = |label: &[u8]| {
+        label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    };
+    if name.is_root() || !name.iter().all(plain) {
+        return Err(ApiError::invalid(format!(
+            "zone name {text:?}: a zone created through the API is named by letters, digits, '-' and '_' labels"
+        )));
+    }
+    Ok(name)
+}
+
 fn not_found(apex: &Name) -> ApiError {
     ApiError::not_found(format!("Could not find domain '{apex}'"))
 }
@@ -168,8 +186,7 @@ impl<R: ZoneRepo> Pdns<'_, R> {
     /// `POST …/zones`: 201 with the zone, 409 if it exists.
     pub async fn create(&self, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
         let body: ZoneIn = request.json()?;
-        let apex = text_to_name(&body.name)
-            .map_err(|e| ApiError::invalid(format!("zone name {:?}: {e}", body.name)))?;
+        let apex = new_zone_name(&body.name)?;
         self.key.check_manage(&apex)?;
         check_kind(body.kind.as_deref())?;
         let changes: Vec<SetChange> = body
@@ -274,14 +291,19 @@ impl<R: ZoneRepo> Pdns<'_, R> {
     pub async fn delete(&self, id: &str) -> Result<Reply, ApiError> {
         let apex = zone_name(id)?;
         self.key.check_manage(&apex)?;
+        let mut old_serial = None;
         self.repo
             .update(&apex, |current| match current {
-                Some(_) => Ok(Change::Delete),
+                Some(zone) => {
+                    old_serial = Some(zone.serial());
+                    Ok(Change::Delete)
+                }
                 None => Err(not_found(&apex)),
             })
             .await?;
-        let what = json!([{"op": "DELETE ZONE"}]);
-        Ok(Reply::empty().logged(audit(self.key, &apex, what, None)))
+        let mut line = audit(self.key, &apex, json!([{"op": "DELETE ZONE"}]), None);
+        line["old_serial"] = old_serial.into();
+        Ok(Reply::empty().logged(line))
     }
 
     /// `PUT …/zones/{id}/notify`. Any key that may use the zone may ask for it: NOTIFY changes nothing, and lego and

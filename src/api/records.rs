@@ -156,7 +156,7 @@ impl<R: ZoneRepo> Records<'_, R> {
         let total = all.len();
         let records: Vec<Value> = all
             .into_iter()
-            .skip((page - 1) * per_page)
+            .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
             .collect();
         Ok(Reply::json(
@@ -233,6 +233,14 @@ impl<R: ZoneRepo> Records<'_, R> {
         let (written, committed) = self
             .write(&apex, |content| {
                 let old_ttl = find(content, &old).ok_or_else(|| gone(&apex, id))?;
+                if new != old && find(content, &new).is_some() {
+                    return Err(ApiError::conflict(format!(
+                        "the record {} {} {} exists",
+                        owner_text(&new.name),
+                        type_name(new.code),
+                        new.content
+                    )));
+                }
                 let same_set = set_key(&old.name, old.code) == set_key(&new.name, new.code);
                 Ok(vec![
                     prune(&old),

@@ -13,6 +13,23 @@ use super::layout::{Index, IndexEntry, StoredZone};
 use super::push_plan::{PushPlan, Superseded, plan_push};
 use crate::zone::ZoneId;
 
+/// How long the objects remember what they wrote: well past how far a KV read may lag (about a
+/// minute) and the grace period of superseded versions (10 minutes by default).
+pub const REMEMBER_MS: u64 = 30 * 60 * 1000;
+
+/// What an object keeps of its writes (each with when it was made): every write of the last
+/// [`REMEMBER_MS`], so a lagging read is never taken for someone else's write however many
+/// writes there were, and at least the last `min`.
+pub fn keep_recent<T>(mut writes: Vec<(T, u64)>, now_ms: u64, min: usize) -> Vec<(T, u64)> {
+    let old = writes.len().saturating_sub(min);
+    let mut i = 0;
+    writes.retain(|(_, at)| {
+        i += 1;
+        i > old || now_ms.saturating_sub(*at) < REMEMBER_MS
+    });
+    writes
+}
+
 /// A stable hash of an index's JSON (FNV-1a), to recognise indexes written before.
 pub fn index_hash(index: &Index) -> u64 {
     let json = serde_json::to_vec(index).unwrap_or_default();
@@ -117,6 +134,24 @@ mod tests {
         let removed = remove_zone(&second, &zone(), 30);
         assert!(removed.zones.is_empty());
         assert_eq!(removed.superseded.len(), 2);
+    }
+
+    #[test]
+    fn recent_writes_are_all_kept_however_many() {
+        let writes: Vec<(u32, u64)> = (0..1000).map(|i| (i, 1_000_000 + u64::from(i))).collect();
+        assert_eq!(
+            keep_recent(writes.clone(), 1_001_000, 10).len(),
+            1000,
+            "all recent"
+        );
+        let later = 1_000_000 + REMEMBER_MS + 500;
+        let kept = keep_recent(writes, later, 10);
+        assert_eq!(kept.len(), 499, "writes 501..999 are still recent");
+        let much_later = keep_recent(kept, later + REMEMBER_MS, 10);
+        assert_eq!(
+            much_later.iter().map(|w| w.0).collect::<Vec<_>>(),
+            (990..1000).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use hickory_proto::rr::Name;
 
-use super::log;
+use super::monotonic_ms;
 use super::primary::Primary;
 use super::serve::connections::Network;
-use super::zones::FileStore;
+use super::zones::{FileStore, InstallError};
 use crate::api::bad_keys::BadKeys;
 use crate::api::repo::ZoneSummary;
 use crate::api::{Api, ApiError, ApiOutcome, ApiRequest, Change, KeyRing, ZoneRepo};
@@ -78,30 +78,31 @@ impl ZoneRepo for FileRepo {
         let _one_writer = writer.lock().await;
         let current = self.store.snapshot().get(apex).cloned();
         let path = self.path_for(apex);
-        if current.is_none() && path.exists() {
-            return Err(ApiError::conflict(format!(
-                "{} exists but does not load; fix or remove it first",
-                path.display()
-            )));
-        }
-        if current.is_some() && self.store.changed_on_disk(&path) {
-            return Err(ApiError::conflict(format!(
-                "{} changed on disk since it was loaded; reload it (SIGHUP or --watch) and retry",
-                path.display()
-            )));
-        }
-        let change = edit(current)?;
+        let mut change = edit(current.clone())?;
         let store = self.store.clone();
         let (stored, apex_owned) = (change.clone(), apex.clone());
-        tokio::task::spawn_blocking(move || match stored {
+        let installed = tokio::task::spawn_blocking(move || match stored {
             Change::Put(committed) => store
-                .install(&path, committed.zone, &committed.text)
-                .map(|_| ()),
-            Change::Delete => store.uninstall(&apex_owned),
+                .install(&path, committed.zone, &committed.text, current.as_deref())
+                .map(Some),
+            Change::Delete => store
+                .uninstall(&apex_owned)
+                .map(|()| None)
+                .map_err(InstallError::Io),
         })
         .await
         .map_err(|e| ApiError::store(format!("writing zone {apex}: {e}")))?
-        .map_err(|e| ApiError::store(format!("writing zone {apex}: {e}; nothing changed")))?;
+        .map_err(|e| match e {
+            InstallError::Conflict(why) => ApiError::conflict(why),
+            InstallError::Io(e) => {
+                ApiError::store(format!("writing zone {apex}: {e}; nothing changed"))
+            }
+        })?;
+        // A zone created again is served above the serial its state kept (RFC 1982): say so.
+        if let (Change::Put(committed), Some(served)) = (&mut change, installed) {
+            committed.new_serial = served.serial();
+            committed.zone = (*served).clone();
+        }
         if let Some(primary) = &self.primary {
             match &change {
                 Change::Put(_) => primary.announce(vec![ZoneId::of(apex)]).await,
@@ -139,38 +140,44 @@ impl ApiService {
         }
     }
 
-    /// Answers one request from `peer` at `now_ms`, logging each change as one JSON line.
-    pub async fn handle(&self, peer: IpAddr, request: &ApiRequest<'_>, now_ms: u64) -> ApiOutcome {
+    /// Whether `request` presents a valid key, from its headers alone (before its body is
+    /// read); a client network that sent too many bad keys within a minute gets 429 for bad
+    /// ones (a valid key is never locked out by others' mistakes).
+    pub fn admit(&self, peer: IpAddr, request: &ApiRequest<'_>) -> Result<(), ApiOutcome> {
+        let presented = request.presented_key();
+        if presented.and_then(|k| self.keys.authenticate(k)).is_some() {
+            return Ok(());
+        }
         let client = format!("{:?}", Network::of(peer));
-        let blocked = self
-            .bad_keys
-            .lock()
-            .map(|mut b| b.blocked(&client, now_ms))
-            .unwrap_or(false);
-        if blocked {
-            let error = ApiError::new(
+        let now = monotonic_ms();
+        let mut bad = self.bad_keys.lock().unwrap_or_else(|e| e.into_inner());
+        let error = if bad.blocked(&client, now) {
+            ApiError::new(
                 429,
                 "too many bad API keys from this address; wait a minute",
-            );
-            return crate::api::handler::outcome(
-                request.path.starts_with("/v1/"),
-                Err(error),
-                true,
-            );
-        }
+            )
+        } else {
+            bad.failed(&client, now);
+            let why = match presented {
+                None => "no API key: send X-API-Key or Authorization: Bearer",
+                Some(_) => "the API key is not valid",
+            };
+            ApiError::new(401, why)
+        };
+        let records_api = request.path.starts_with("/v1/");
+        Err(crate::api::handler::outcome(records_api, Err(error), true))
+    }
+
+    /// Answers one admitted request, writing each change as one JSON line on stderr.
+    pub async fn handle(&self, request: &ApiRequest<'_>) -> ApiOutcome {
         let api = Api {
             keys: &self.keys,
             repo: &self.repo,
             version: "4.9.0-flatapex",
         };
         let outcome = api.handle(request).await;
-        if outcome.bad_key
-            && let Ok(mut bad) = self.bad_keys.lock()
-        {
-            bad.failed(&client, now_ms);
-        }
         if let Some(line) = &outcome.audit {
-            log(line);
+            eprintln!("{line}");
         }
         outcome
     }

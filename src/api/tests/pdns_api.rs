@@ -306,6 +306,16 @@ fn zones_are_created_deleted_exported_and_notified() {
         &body.to_string(),
     );
     assert_eq!(again.status, 409);
+    for bad in [".", "a\\047b.example.", "a=2Fb.example."] {
+        let body = json!({"name": bad}).to_string();
+        let got = world.call(
+            "POST",
+            "/api/v1/servers/localhost/zones",
+            Some(ADMIN),
+            &body,
+        );
+        assert_eq!(got.status, 422, "{bad}: {}", got.body);
+    }
     let slave = json!({"name": "example.info.", "kind": "Slave"}).to_string();
     assert_eq!(
         world
@@ -347,17 +357,14 @@ fn zones_are_created_deleted_exported_and_notified() {
             .status,
         204
     );
-    assert_eq!(
-        world
-            .call(
-                "DELETE",
-                "/api/v1/servers/localhost/zones/example.net.",
-                Some(ADMIN),
-                ""
-            )
-            .status,
-        204
+    let deleted = world.call(
+        "DELETE",
+        "/api/v1/servers/localhost/zones/example.net.",
+        Some(ADMIN),
+        "",
     );
+    assert_eq!(deleted.status, 204);
+    assert_eq!(deleted.audit.unwrap()["old_serial"], 1, "the serial it had");
     assert!(world.text("example.net.").is_none());
     assert_eq!(
         world

@@ -74,6 +74,13 @@ fn an_update_without_a_ttl_keeps_the_sets() {
         .as_str()
         .unwrap()
         .to_string();
+    let onto = world.call(
+        "PATCH",
+        &format!("{RECORDS}/{id}"),
+        Some(ADMIN),
+        r#"{"name":"ns1","content":"192.0.2.53"}"#,
+    );
+    assert_eq!(onto.status, 409, "onto an existing record: {}", onto.body);
     let updated = world.call(
         "PATCH",
         &format!("{RECORDS}/{id}"),
@@ -112,6 +119,17 @@ fn lists_are_paginated() {
         json!({"page": 2, "per_page": 4, "total": 9, "total_pages": 3})
     );
     assert_eq!(data["records"].as_array().unwrap().len(), 4);
+    let far = world.call(
+        "GET",
+        &format!("{RECORDS}?page={}&per_page=1000", usize::MAX),
+        Some(ADMIN),
+        "",
+    );
+    assert_eq!(
+        far.body["data"]["records"],
+        json!([]),
+        "a page past the end is empty"
+    );
     let bad = world.call("GET", &format!("{RECORDS}?page=0"), Some(ADMIN), "");
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["status"], "error");

@@ -12,14 +12,11 @@ use serde::Deserialize;
 use worker::{DurableObject, Env, Request, Response, Result, State, console_log, durable_object};
 
 use super::object_sql::ObjectSql;
-use super::{VERSION, keys, respond};
-use crate::api::handler::outcome;
+use super::{serve_in_object, store_error, zones_kv};
 use crate::api::repo::ZoneSummary;
-use crate::api::{Api, ApiError, ApiRequest, Change, ZoneRepo};
-use crate::edge::ZONES_BINDING;
-use crate::edge::kv_backend::WorkersKv;
+use crate::api::{ApiError, Change, ZoneRepo};
 use crate::kv::layout::{INDEX_FORMAT, INDEX_KEY, Index, IndexEntry};
-use crate::kv::publish::{base_index, index_hash, publish_zone, remove_zone};
+use crate::kv::publish::{base_index, index_hash, keep_recent, publish_zone, remove_zone};
 use crate::kv::{DEFAULT_GRACE_SECONDS, KvBackend, parse_index};
 use crate::zone::{Zone, ZoneId};
 
@@ -39,7 +36,8 @@ pub struct IndexObject {
     state: State,
     env: Env,
     writer: futures::lock::Mutex<()>,
-    written: RefCell<Vec<u64>>,
+    /// The hashes of the indexes it wrote, with when.
+    written: RefCell<Vec<(u64, u64)>>,
 }
 
 impl DurableObject for IndexObject {
@@ -53,8 +51,7 @@ impl DurableObject for IndexObject {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let url = req.url()?;
-        if url.path() == "/__flatapex/index" {
+        if req.url()?.path() == "/__flatapex/index" {
             let update: Update = match req.json().await {
                 Ok(update) => update,
                 Err(e) => return Response::error(format!("bad index update: {e}"), 400),
@@ -64,60 +61,31 @@ impl DurableObject for IndexObject {
                 Err(e) => Response::error(e.message, 503),
             };
         }
-        let method = req.method().to_string();
-        let header = |name: &str| req.headers().get(name).ok().flatten();
-        let (api_key, authorization, accept) = (
-            header("x-api-key"),
-            header("authorization"),
-            header("accept"),
-        );
-        let request = ApiRequest {
-            method: &method,
-            path: url.path(),
-            query: url.query(),
-            api_key: api_key.as_deref(),
-            authorization: authorization.as_deref(),
-            accept: accept.as_deref(),
-            body: &[],
-        };
-        let keys = match keys(&self.env) {
-            Ok(keys) => keys,
-            Err(e) => {
-                let error = ApiError::store(e.clone());
-                return respond(outcome(url.path().starts_with("/v1/"), Err(error), false));
-            }
-        };
-        let api = Api {
-            keys,
-            repo: self,
-            version: VERSION,
-        };
-        respond(api.handle(&request).await)
+        serve_in_object(req, &self.env, self).await
     }
 }
 
-fn store_error(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::store(format!("{what}: {e}"))
-}
-
 impl IndexObject {
-    fn kv(&self) -> std::result::Result<WorkersKv, ApiError> {
-        self.env
-            .kv(ZONES_BINDING)
-            .map(WorkersKv)
-            .map_err(|e| store_error("the ZONES binding", e))
+    fn sql(&self) -> std::result::Result<ObjectSql, ApiError> {
+        ObjectSql::open(&self.state).map_err(|e| store_error("the index's storage", e))
     }
 
     /// The index to change: KV's, or this object's own last write when KV still shows one of
     /// its earlier writes.
     async fn base(&self) -> std::result::Result<Index, ApiError> {
-        let sql = ObjectSql::open(&self.state).map_err(|e| store_error("storage", e))?;
+        let sql = self.sql()?;
         if self.written.borrow().is_empty()
             && let Some(text) = sql.get(WRITTEN).map_err(|e| store_error("storage", e))?
         {
-            *self.written.borrow_mut() = text.lines().filter_map(|l| l.parse().ok()).collect();
+            *self.written.borrow_mut() = text
+                .lines()
+                .filter_map(|line| {
+                    let (hash, at) = line.split_once(' ')?;
+                    Some((hash.parse().ok()?, at.parse().ok()?))
+                })
+                .collect();
         }
-        let kv_read = match self.kv()?.get(INDEX_KEY).await {
+        let kv_read = match zones_kv(&self.env)?.get(INDEX_KEY).await {
             Ok(Some(bytes)) => parse_index(&bytes).map_err(|e| store_error("the KV index", e))?,
             Ok(None) => Index {
                 format: INDEX_FORMAT,
@@ -129,7 +97,8 @@ impl IndexObject {
             .get(OWN)
             .map_err(|e| store_error("storage", e))?
             .and_then(|text| parse_index(text.as_bytes()).ok());
-        Ok(base_index(kv_read, own, &self.written.borrow()))
+        let written: Vec<u64> = self.written.borrow().iter().map(|(h, _)| *h).collect();
+        Ok(base_index(kv_read, own, &written))
     }
 
     /// Publishes or removes one zone: the new index to KV, then the superseded versions due.
@@ -148,20 +117,22 @@ impl IndexObject {
             None => (remove_zone(&base, &update.zone, now), Vec::new()),
         };
         let json = serde_json::to_string(&index).map_err(|e| store_error("the index", e))?;
-        let kv = self.kv()?;
+        let kv = zones_kv(&self.env)?;
         kv.0.put(INDEX_KEY, json.clone())
             .map_err(|e| store_error("writing the KV index", e))?
             .execute()
             .await
             .map_err(|e| store_error("writing the KV index", e))?;
-        let sql = ObjectSql::open(&self.state).map_err(|e| store_error("storage", e))?;
+        let sql = self.sql()?;
         sql.put(OWN, &json).map_err(|e| store_error("storage", e))?;
         let lines = {
             let mut written = self.written.borrow_mut();
-            written.push(index_hash(&index));
-            let keep = written.len().saturating_sub(100);
-            written.drain(..keep);
-            written.iter().map(u64::to_string).collect::<Vec<_>>()
+            written.push((index_hash(&index), now));
+            *written = keep_recent(std::mem::take(&mut *written), now, 100);
+            written
+                .iter()
+                .map(|(hash, at)| format!("{hash} {at}"))
+                .collect::<Vec<_>>()
         };
         sql.put(WRITTEN, &lines.join("\n"))
             .map_err(|e| store_error("storage", e))?;

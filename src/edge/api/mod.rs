@@ -16,7 +16,9 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 use crate::api::handler::{ApiOutcome, outcome};
 use crate::api::pdns::zone_name;
 use crate::api::route::{Route, route};
-use crate::api::{ApiError, KeyRing, MAX_API_BODY};
+use crate::api::{Api, ApiError, ApiRequest, KeyRing, MAX_API_BODY, ZoneRepo};
+use crate::edge::ZONES_BINDING;
+use crate::edge::kv_backend::WorkersKv;
 use crate::zone::ZoneId;
 
 /// The Worker secret holding the API keys (JSON lines, as `flatapex api-key create` prints).
@@ -50,6 +52,54 @@ pub fn respond(outcome: ApiOutcome) -> Result<Response> {
     super::to_worker(outcome.response)
 }
 
+/// A storage failure as the APIs report it.
+pub fn store_error(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::store(format!("{what}: {e}; nothing changed"))
+}
+
+/// The ZONES namespace.
+pub fn zones_kv(env: &Env) -> std::result::Result<WorkersKv, ApiError> {
+    env.kv(ZONES_BINDING)
+        .map(WorkersKv)
+        .map_err(|e| store_error("the ZONES binding", e))
+}
+
+/// Answers an API request inside an object, over its repository.
+pub async fn serve_in_object<R: ZoneRepo>(
+    mut req: Request,
+    env: &Env,
+    repo: &R,
+) -> Result<Response> {
+    let url = req.url()?;
+    let method = req.method().to_string();
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (api_key, authorization, accept) = (
+        header("x-api-key"),
+        header("authorization"),
+        header("accept"),
+    );
+    let body = req.bytes().await.unwrap_or_default();
+    let request = ApiRequest {
+        method: &method,
+        path: url.path(),
+        query: url.query(),
+        api_key: api_key.as_deref(),
+        authorization: authorization.as_deref(),
+        accept: accept.as_deref(),
+        body: &body,
+    };
+    let keys = match keys(env) {
+        Ok(keys) => keys,
+        Err(e) => return refuse(url.path(), ApiError::store(e.clone()), false),
+    };
+    let api = Api {
+        keys,
+        repo,
+        version: VERSION,
+    };
+    respond(api.handle(&request).await)
+}
+
 fn refuse(path: &str, error: ApiError, bad_key: bool) -> Result<Response> {
     respond(outcome(path.starts_with("/v1/"), Err(error), bad_key))
 }
@@ -69,9 +119,18 @@ pub async fn api_request(mut req: Request, env: &Env) -> Result<Response> {
         }
     };
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let presented = header("x-api-key").or_else(|| {
-        header("authorization").and_then(|a| a.strip_prefix("Bearer ").map(str::to_string))
-    });
+    let (api_key, authorization) = (header("x-api-key"), header("authorization"));
+    let presented = ApiRequest {
+        method: "",
+        path: &path,
+        query: None,
+        api_key: api_key.as_deref(),
+        authorization: authorization.as_deref(),
+        accept: None,
+        body: &[],
+    }
+    .presented_key()
+    .map(str::to_string);
     if presented
         .as_deref()
         .and_then(|k| keys.authenticate(k))

@@ -18,14 +18,12 @@ use worker::{
 };
 
 use super::object_sql::ObjectSql;
-use super::{INDEX_NAME, INDEX_OBJECTS, VERSION, keys, respond};
-use crate::api::handler::outcome;
+use super::{INDEX_NAME, INDEX_OBJECTS, serve_in_object, store_error, zones_kv};
+use crate::api::content::ZoneContent;
 use crate::api::repo::ZoneSummary;
-use crate::api::{Api, ApiError, ApiRequest, Change, ZoneRepo};
-use crate::edge::ZONES_BINDING;
-use crate::edge::kv_backend::WorkersKv;
+use crate::api::{ApiError, Change, ZoneRepo};
 use crate::kv::layout::{DEFAULT_SHARD_BYTES, IndexEntry, store_zone};
-use crate::kv::publish::pushed_since;
+use crate::kv::publish::{keep_recent, pushed_since};
 use crate::kv::{KvSettings, KvZones};
 use crate::zone::{NoIncludes, Zone, ZoneId, load_zone};
 
@@ -51,43 +49,9 @@ impl DurableObject for ZoneObject {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let url = req.url()?;
-        let method = req.method().to_string();
-        let header = |name: &str| req.headers().get(name).ok().flatten();
-        let (api_key, authorization, accept) = (
-            header("x-api-key"),
-            header("authorization"),
-            header("accept"),
-        );
-        let body = req.bytes().await.unwrap_or_default();
-        let request = ApiRequest {
-            method: &method,
-            path: url.path(),
-            query: url.query(),
-            api_key: api_key.as_deref(),
-            authorization: authorization.as_deref(),
-            accept: accept.as_deref(),
-            body: &body,
-        };
-        let keys = match keys(&self.env) {
-            Ok(keys) => keys,
-            Err(e) => {
-                let error = ApiError::store(e.clone());
-                return respond(outcome(url.path().starts_with("/v1/"), Err(error), false));
-            }
-        };
-        let api = Api {
-            keys,
-            repo: self,
-            version: VERSION,
-        };
-        respond(api.handle(&request).await)
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_in_object(req, &self.env, self).await
     }
-}
-
-fn store_error(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::store(format!("{what}: {e}; nothing changed"))
 }
 
 impl ZoneObject {
@@ -95,27 +59,32 @@ impl ZoneObject {
         ObjectSql::open(&self.state).map_err(|e| store_error("the zone's storage", e))
     }
 
-    fn kv(&self) -> std::result::Result<WorkersKv, ApiError> {
-        self.env
-            .kv(ZONES_BINDING)
-            .map(WorkersKv)
-            .map_err(|e| store_error("the ZONES binding", e))
-    }
-
-    fn published(&self) -> std::result::Result<Vec<String>, ApiError> {
+    /// The versions this object published, with when (milliseconds since the epoch).
+    fn published(&self) -> std::result::Result<Vec<(String, u64)>, ApiError> {
         let text = self
             .sql()?
             .get(PUBLISHED)
             .map_err(|e| store_error("storage", e))?;
         Ok(text
-            .map(|t| t.lines().map(str::to_string).collect())
-            .unwrap_or_default())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| {
+                let (version, at) = line.split_once(' ')?;
+                Some((version.to_string(), at.parse().ok()?))
+            })
+            .collect())
     }
 
     /// The zone as stored here, or imported from KV if KV holds a version this object never
-    /// published (a push, or a zone the API has not touched yet).
-    async fn current(&self, apex: &Name) -> std::result::Result<Option<Arc<Zone>>, ApiError> {
-        let kv = self.kv()?;
+    /// published (a push, or a zone the API has not touched yet). Only the writer (`store`)
+    /// keeps an import: a read that stored one could put an older copy back over a write made
+    /// while it waited for KV.
+    async fn current(
+        &self,
+        apex: &Name,
+        store: bool,
+    ) -> std::result::Result<Option<Arc<Zone>>, ApiError> {
+        let kv = zones_kv(&self.env)?;
         let fresh = KvZones::new(KvSettings {
             recheck_ms: 0,
             ..KvSettings::default()
@@ -125,9 +94,12 @@ impl ZoneObject {
             .current_index(&kv, now)
             .await
             .map_err(|e| store_error("reading the KV index", e))?;
-        let id = ZoneId::of(apex);
-        let kv_version = index.zones.get(&id).map(|e| e.version.clone());
-        if pushed_since(kv_version.as_deref(), &self.published()?) {
+        let kv_version = index
+            .zones
+            .get(&ZoneId::of(apex))
+            .map(|e| e.version.clone());
+        let published: Vec<String> = self.published()?.into_iter().map(|(v, _)| v).collect();
+        if pushed_since(kv_version.as_deref(), &published) {
             let Some((zone, entry)) = fresh
                 .whole_zone(&kv, now, apex)
                 .await
@@ -135,13 +107,15 @@ impl ZoneObject {
             else {
                 return Ok(None);
             };
-            let text = crate::api::content::ZoneContent::of_zone(&zone).to_text().0;
-            let sql = self.sql()?;
-            sql.put(TEXT, &text)
-                .map_err(|e| store_error("storage", e))?;
-            self.remember(&entry)?;
             let zone = Arc::new(zone);
-            *self.zone.borrow_mut() = Some(zone.clone());
+            if store {
+                let text = ZoneContent::of_zone(&zone).to_text().0;
+                self.sql()?
+                    .put(TEXT, &text)
+                    .map_err(|e| store_error("storage", e))?;
+                self.remember(&entry)?;
+                *self.zone.borrow_mut() = Some(zone.clone());
+            }
             return Ok(Some(zone));
         }
         if let Some(zone) = self.zone.borrow().clone() {
@@ -161,14 +135,18 @@ impl ZoneObject {
         Ok(Some(zone))
     }
 
-    /// Records that `entry`'s version is ours (kept: the last 100).
+    /// Records that `entry`'s version is ours, remembered as long as `kv::publish::keep_recent`
+    /// says, so a lagging KV read is never taken for a push.
     fn remember(&self, entry: &IndexEntry) -> std::result::Result<(), ApiError> {
+        let now = worker::Date::now().as_millis();
         let mut published = self.published()?;
-        published.push(entry.version.clone());
-        let keep = published.len().saturating_sub(100);
-        let text = published[keep..].join("\n");
+        published.push((entry.version.clone(), now));
+        let lines: Vec<String> = keep_recent(published, now, 100)
+            .into_iter()
+            .map(|(version, at)| format!("{version} {at}"))
+            .collect();
         self.sql()?
-            .put(PUBLISHED, &text)
+            .put(PUBLISHED, &lines.join("\n"))
             .map_err(|e| store_error("storage", e))
     }
 
@@ -200,7 +178,7 @@ impl ZoneObject {
     /// Writes the shards of `zone` to KV, then its index entry.
     async fn publish(&self, zone: &Zone) -> std::result::Result<IndexEntry, ApiError> {
         let stored = store_zone(zone, DEFAULT_SHARD_BYTES).map_err(ApiError::invalid)?;
-        let kv = self.kv()?;
+        let kv = zones_kv(&self.env)?;
         for (key, value) in &stored.values {
             kv.0.put_bytes(key, value)
                 .map_err(|e| store_error("writing KV", e))?
@@ -220,7 +198,7 @@ impl ZoneRepo for ZoneObject {
     }
 
     async fn zone(&self, apex: &Name) -> std::result::Result<Option<Arc<Zone>>, ApiError> {
-        self.current(apex).await
+        self.current(apex, false).await
     }
 
     async fn update<F>(&self, apex: &Name, edit: F) -> std::result::Result<Change, ApiError>
@@ -228,7 +206,7 @@ impl ZoneRepo for ZoneObject {
         F: FnOnce(Option<Arc<Zone>>) -> std::result::Result<Change, ApiError>,
     {
         let _one_writer = self.writer.lock().await;
-        let current = self.current(apex).await?;
+        let current = self.current(apex, true).await?;
         let change = edit(current)?;
         match &change {
             Change::Put(committed) => {

@@ -134,60 +134,14 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let api_path = is_api_path(parts.uri.path());
-    let max_body = if api_path { MAX_API_BODY } else { MAX_BODY };
-    let body = match Limited::new(body, max_body).collect().await {
+    if is_api_path(parts.uri.path()) {
+        return Ok(to_hyper(api_request(&state, peer, &parts, body).await));
+    }
+    let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            let error = if e.is::<LengthLimitError>() {
-                HttpError {
-                    status: 413,
-                    reason: format!("body over {max_body} bytes"),
-                }
-            } else {
-                HttpError {
-                    status: 400,
-                    reason: format!("reading the body: {e}"),
-                }
-            };
-            if api_path {
-                let error = ApiError::new(error.status, error.reason);
-                let records_api = parts.uri.path().starts_with("/v1/");
-                return Ok(to_hyper(outcome(records_api, Err(error), false).response));
-            }
-            return Ok(to_hyper(error_response(&error)));
-        }
+        Err(e) => return Ok(to_hyper(error_response(&body_error(e.as_ref(), MAX_BODY)))),
     };
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    if api_path {
-        let request = ApiRequest {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: parts.uri.query(),
-            api_key: header("x-api-key"),
-            authorization: header("authorization"),
-            accept: header("accept"),
-            body: &body,
-        };
-        let response = match &state.api {
-            Some(api) => api.handle(peer, &request, now_ms()).await,
-            None => {
-                let off = ApiError::not_found(
-                    "the zone and record APIs are off: start flatapex serve with --api-keys FILE",
-                );
-                outcome(parts.uri.path().starts_with("/v1/"), Err(off), false)
-            }
-        };
-        if state.log_requests {
-            log(format!(
-                "{{\"api\":\"{} {}\",\"status\":{}}}",
-                parts.method,
-                parts.uri.path(),
-                response.response.status
-            ));
-        }
-        return Ok(to_hyper(response.response));
-    }
     let http = HttpRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -214,6 +168,67 @@ async fn handle(
     }
     background_work(&state.service.responder, served.refresh);
     Ok(to_hyper(served.response))
+}
+
+/// Why a body could not be read: over `max` bytes (413), or the connection failed (400).
+fn body_error(e: &(dyn std::error::Error + Send + Sync + 'static), max: usize) -> HttpError {
+    if e.is::<LengthLimitError>() {
+        HttpError {
+            status: 413,
+            reason: format!("body over {max} bytes"),
+        }
+    } else {
+        HttpError {
+            status: 400,
+            reason: format!("reading the body: {e}"),
+        }
+    }
+}
+
+/// The zone and record APIs: the key is checked from the headers before the body is read.
+async fn api_request(
+    state: &DohState,
+    peer: IpAddr,
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+) -> HttpResponse {
+    let path = parts.uri.path();
+    let records_api = path.starts_with("/v1/");
+    let Some(api) = &state.api else {
+        let off = ApiError::not_found(
+            "the zone and record APIs are off: start flatapex serve with --api-keys FILE",
+        );
+        return outcome(records_api, Err(off), false).response;
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let mut request = ApiRequest {
+        method: parts.method.as_str(),
+        path,
+        query: parts.uri.query(),
+        api_key: header("x-api-key"),
+        authorization: header("authorization"),
+        accept: header("accept"),
+        body: &[],
+    };
+    if let Err(refused) = api.admit(peer, &request) {
+        return refused.response;
+    }
+    let bytes = match Limited::new(body, MAX_API_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            let error = body_error(e.as_ref(), MAX_API_BODY);
+            let error = ApiError::new(error.status, error.reason);
+            return outcome(records_api, Err(error), false).response;
+        }
+    };
+    request.body = &bytes;
+    let response = api.handle(&request).await.response;
+    if state.log_requests {
+        log(
+            serde_json::json!({"api": format!("{} {path}", parts.method), "status": response.status}),
+        );
+    }
+    response
 }
 
 fn to_hyper(http: HttpResponse) -> Response<Full<Bytes>> {

@@ -74,6 +74,19 @@ pub struct LoadReport {
 struct FileState {
     modified: Option<SystemTime>,
     zone: Arc<Zone>,
+    /// The file on disk failed to load; `zone` is the last good copy.
+    broken: bool,
+}
+
+/// Why the API may not replace a zone file.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The file is not the one the change was computed from: a hand edit, or a reload since.
+    #[error("{0}")]
+    Conflict(String),
+    /// Writing failed; the file and the zone served are unchanged.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Zones from the `*.zone` files of a directory.
@@ -152,6 +165,7 @@ impl FileStore {
                     FileState {
                         modified,
                         zone: prev.zone.clone(),
+                        broken: prev.broken,
                     },
                 );
                 continue;
@@ -161,7 +175,14 @@ impl FileStore {
                     let zone = Arc::new(loaded.zone);
                     report.warnings.extend(loaded.warnings);
                     report.loaded.push((path.clone(), zone.clone()));
-                    next.insert(path, FileState { modified, zone });
+                    next.insert(
+                        path,
+                        FileState {
+                            modified,
+                            zone,
+                            broken: false,
+                        },
+                    );
                 }
                 Err(errors) => {
                     let kept = previous.is_some();
@@ -173,6 +194,7 @@ impl FileStore {
                             FileState {
                                 modified,
                                 zone: prev.zone,
+                                broken: true,
                             },
                         );
                     }
@@ -247,26 +269,42 @@ impl FileStore {
             .map(|(path, _)| path.clone())
     }
 
-    /// Whether the file at `path` changed on disk since it was loaded (a hand edit that no
-    /// reload has picked up yet).
-    pub fn changed_on_disk(&self, path: &Path) -> bool {
-        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        let on_disk = fs::metadata(path).and_then(|m| m.modified()).ok();
-        on_disk.is_some() && on_disk != files.get(path).and_then(|f| f.modified)
-    }
-
     /// Writes `text` to `path` atomically and serves `zone` from it at once (the API's write,
-    /// docs/ARCHITECTURE.md "The record API"). Refused if the file changed on disk since it was
-    /// loaded, so a hand edit not yet reloaded is never overwritten. Blocking.
-    pub fn install(&self, path: &Path, zone: Zone, text: &str) -> std::io::Result<Arc<Zone>> {
+    /// docs/ARCHITECTURE.md "The record API"), if the file is still the one `expected` (the
+    /// zone the change was computed from; `None` for a new zone) was loaded from: a hand edit
+    /// not yet reloaded, a reload since, or a file that fails to load is never overwritten.
+    /// Returns the zone as served (at the serial its state gives). Blocking.
+    pub fn install(
+        &self,
+        path: &Path,
+        zone: Zone,
+        text: &str,
+        expected: Option<&Zone>,
+    ) -> Result<Arc<Zone>, InstallError> {
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let on_disk = fs::metadata(path).and_then(|m| m.modified()).ok();
-        let loaded = files.get(path).and_then(|f| f.modified);
-        if on_disk.is_some() && on_disk != loaded {
-            return Err(std::io::Error::other(format!(
-                "{} changed on disk since it was loaded; reload it (SIGHUP or --watch) and retry",
-                path.display()
-            )));
+        let state = files.get(path);
+        let conflict =
+            |why: &str| Err(InstallError::Conflict(format!("{}: {why}", path.display())));
+        match (state, expected) {
+            (Some(state), _) if state.broken => {
+                return conflict("the file on disk does not load; fix it (flatapex check) first");
+            }
+            (Some(state), _) if on_disk != state.modified => {
+                return conflict(
+                    "changed on disk since it was loaded; reload it (SIGHUP or --watch) and retry",
+                );
+            }
+            (Some(state), Some(expected)) if !state.zone.same_data(expected) => {
+                return conflict("reloaded while the change was made; retry");
+            }
+            (None, _) if on_disk.is_some() => {
+                return conflict("exists but is not loaded; fix or remove it first");
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return conflict("the zone was created or deleted meanwhile; retry");
+            }
+            _ => {}
         }
         write_atomically(path, text.as_bytes())?;
         let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -276,6 +314,7 @@ impl FileStore {
             FileState {
                 modified,
                 zone: zone.clone(),
+                broken: false,
             },
         );
         let served = self.with_served_serial(&zone);

@@ -4,5 +4,5 @@
 pub mod file_store;
 pub mod reload;
 
-pub use file_store::{FileIncludes, FileStore, LoadReport, load_zone_file};
+pub use file_store::{FileIncludes, FileStore, InstallError, LoadReport, load_zone_file};
 pub use reload::{Reloads, log_report};
