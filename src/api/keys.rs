@@ -15,6 +15,21 @@ use super::content::{owner_text, type_code, type_name};
 use super::error::ApiError;
 use crate::zone::names::text_to_name;
 
+/// The longest secret: every comparison runs over this many bytes, so its time tells nothing,
+/// not even a key's length.
+pub const MAX_SECRET: usize = 256;
+
+/// Whether `a` equals `b` (each at most [`MAX_SECRET`] bytes), in time that depends on neither
+/// (`subtle`'s slice comparison returns early on a length that differs).
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let byte = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let mut same = (a.len() as u64).ct_eq(&(b.len() as u64));
+    for i in 0..MAX_SECRET {
+        same &= byte(a, i).ct_eq(&byte(b, i));
+    }
+    bool::from(same)
+}
+
 /// The prefix of every key flatapex makes, so a leaked one is easy to recognise.
 pub const KEY_PREFIX: &str = "fapx_";
 
@@ -72,8 +87,10 @@ impl ApiKey {
         if line.name.trim().is_empty() {
             return Err("a key with an empty name".into());
         }
-        if line.key.len() < 16 {
-            return Err(format!("{what}: the secret is under 16 characters"));
+        if line.key.len() < 16 || line.key.len() > MAX_SECRET {
+            return Err(format!(
+                "{what}: the secret must have 16 to {MAX_SECRET} characters"
+            ));
         }
         let zones = line
             .zones
@@ -214,9 +231,12 @@ impl KeyRing {
     /// The key `presented` matches, comparing with every key in constant time.
     pub fn authenticate(&self, presented: &str) -> Option<&ApiKey> {
         let presented = presented.trim().as_bytes();
+        if presented.len() > MAX_SECRET {
+            return None;
+        }
         let mut found = None;
         for key in &self.keys {
-            if bool::from(key.secret.as_slice().ct_eq(presented)) {
+            if same_secret(&key.secret, presented) {
                 found = Some(key);
             }
         }
@@ -279,6 +299,8 @@ mod tests {
         assert!(keys.authenticate("fapx_admin_012345678").is_none());
         assert!(keys.authenticate("fapx_admin_0123456789x").is_none());
         assert!(keys.authenticate("").is_none());
+        assert!(keys.authenticate(&"f".repeat(MAX_SECRET + 1)).is_none());
+        assert!(same_secret(b"abc", b"abc") && !same_secret(b"abc", b"abc\0"));
     }
 
     #[test]
