@@ -81,6 +81,17 @@ pub struct IndexAlias {
     pub ttl: u32,
 }
 
+/// Where an FNV-1a 64-bit hash starts.
+pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a 64 of `bytes`, continuing from `hash` (start at [`FNV_START`]): the stable hash of
+/// zone versions and of the indexes the edge's index object wrote.
+pub fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The key of one shard value.
 pub fn shard_key(zone: &ZoneId, version: &str, shard: u32) -> String {
     format!("flatapex/zone/{zone}/{version}/{shard}")
@@ -125,10 +136,7 @@ pub fn store_zone(zone: &Zone, shard_bytes: usize) -> Result<StoredZone, String>
             v.len()
         ));
     }
-    let hash = values.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
-        v.iter()
-            .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-    });
+    let hash = values.iter().fold(FNV_START, |h, v| fnv1a(h, v));
     let id = ZoneId::of(zone.apex());
     let version = format!("{}-{hash:016x}", zone.serial());
     let entry = IndexEntry {

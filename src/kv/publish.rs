@@ -9,7 +9,7 @@
 //!   index it wrote before (a stale read, or the current one) gives way to its own copy, any
 //!   other (a push) is taken as it is.
 
-use super::layout::{Index, IndexEntry, StoredZone};
+use super::layout::{FNV_START, Index, IndexEntry, StoredZone, fnv1a};
 use super::push_plan::{PushPlan, Superseded, plan_push};
 use crate::zone::ZoneId;
 
@@ -32,10 +32,7 @@ pub fn keep_recent<T>(mut writes: Vec<(T, u64)>, now_ms: u64, min: usize) -> Vec
 
 /// A stable hash of an index's JSON (FNV-1a), to recognise indexes written before.
 pub fn index_hash(index: &Index) -> u64 {
-    let json = serde_json::to_vec(index).unwrap_or_default();
-    json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    fnv1a(FNV_START, &serde_json::to_vec(index).unwrap_or_default())
 }
 
 /// The index to change: `kv_read`, unless it is one the index object wrote (`written`), in
