@@ -112,6 +112,10 @@ impl Edge {
                 &format!("main = \"{}\"", root().join("build/index.js").display()),
             )
             .replace(
+                "directory = \"../../ui/dist\"",
+                &format!("directory = \"{}\"", root().join("ui/dist").display()),
+            )
+            .replace(
                 "alias_ttl_floor = 1",
                 &format!("alias_ttl_floor = 1\n{upstreams}"),
             );

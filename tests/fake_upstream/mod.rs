@@ -21,7 +21,8 @@
 //! | anything else | the answer: [`FakeUpstream::set_addresses`], TTL 300 by default |
 //!
 //! Tests control it in-process: [`FakeUpstream::set_addresses`], [`FakeUpstream::set_down`],
-//! [`FakeUpstream::set_black_hole`], [`FakeUpstream::hits`].
+//! [`FakeUpstream::set_black_hole`], [`FakeUpstream::hits`]; a test in another process (the
+//! browser suite) takes `flaky` names down and up with a POST to `/control/down` and `/control/up`.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -211,6 +212,22 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
+    if let Some(switch) = path.strip_prefix("/control/") {
+        // For tests in other processes (the browser suite): take `flaky` names down or up.
+        let down = match switch {
+            "down" => true,
+            "up" => false,
+            _ => {
+                return Ok(reply(
+                    404,
+                    "text/plain",
+                    b"use /control/down or /control/up".to_vec(),
+                ));
+            }
+        };
+        state.down.store(down, Ordering::Relaxed);
+        return Ok(reply(200, "text/plain", switch.as_bytes().to_vec()));
+    }
     let hole = path.starts_with("/hole/");
     let body = req
         .into_body()

@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::accept::accept_connections;
 use super::connections::{Connection, ConnectionTable};
+use super::dashboard::{dashboard_response, is_dashboard_path};
 use super::service::Service;
 use crate::api::handler::outcome;
 use crate::api::{ApiError, ApiRequest, MAX_API_BODY, is_api_path};
@@ -136,6 +137,14 @@ async fn handle(
     let (parts, body) = req.into_parts();
     if is_api_path(parts.uri.path()) {
         return Ok(to_hyper(api_request(&state, peer, &parts, body).await));
+    }
+    if is_dashboard_path(parts.uri.path()) {
+        let etag = parts
+            .headers
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok());
+        let page = dashboard_response(parts.method.as_str(), parts.uri.path(), etag);
+        return Ok(to_hyper(page));
     }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),

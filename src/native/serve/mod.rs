@@ -6,6 +6,7 @@
 
 pub mod accept;
 pub mod connections;
+pub mod dashboard;
 pub mod http;
 pub mod limits;
 pub mod poll_once;
