@@ -73,10 +73,11 @@ pub async fn serve_in_object<R: ZoneRepo>(
     let url = req.url()?;
     let method = req.method().to_string();
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let (api_key, authorization, accept) = (
+    let (api_key, authorization, accept, content_type) = (
         header("x-api-key"),
         header("authorization"),
         header("accept"),
+        header("content-type"),
     );
     let body = req.bytes().await.unwrap_or_default();
     let request = ApiRequest {
@@ -86,6 +87,7 @@ pub async fn serve_in_object<R: ZoneRepo>(
         api_key: api_key.as_deref(),
         authorization: authorization.as_deref(),
         accept: accept.as_deref(),
+        content_type: content_type.as_deref(),
         body: &body,
     };
     let keys = match keys(env) {
@@ -127,6 +129,7 @@ pub async fn api_request(mut req: Request, env: &Env) -> Result<Response> {
         api_key: api_key.as_deref(),
         authorization: authorization.as_deref(),
         accept: None,
+        content_type: None,
         body: &[],
     }
     .presented_key()
