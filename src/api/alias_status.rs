@@ -95,12 +95,11 @@ pub async fn alias_status<S: ZoneStore, F: Flattener>(
         .map(|(owner, alias)| (owner_text(&owner).to_ascii_lowercase(), alias))
         .collect();
     aliases.sort_by(|a, b| a.0.cmp(&b.0));
-    let flattened: Vec<Vec<Flattened>> = futures::stream::iter(aliases.iter())
-        .map(|(_, alias)| {
-            futures::future::join_all(TYPES.map(|rtype| {
-                responder.flatten_target(&alias.target, rtype, alias.ttl, now_ms)
-            }))
-        })
+    let jobs: Vec<_> = aliases
+        .iter()
+        .map(|(_, alias)| flatten_both(responder, alias, now_ms))
+        .collect();
+    let flattened: Vec<[Flattened; 2]> = futures::stream::iter(jobs)
         .buffered(CONCURRENT_OWNERS)
         .collect()
         .await;
@@ -129,6 +128,21 @@ pub async fn alias_status<S: ZoneStore, F: Flattener>(
         }),
         refresh,
     }
+}
+
+/// A and AAAA of one ALIAS, at once.
+async fn flatten_both<S: ZoneStore, F: Flattener>(
+    responder: &Responder<S, F>,
+    alias: &Alias,
+    now_ms: u64,
+) -> [Flattened; 2] {
+    let [a, aaaa] = TYPES;
+    let (a, aaaa) = futures::future::join(
+        responder.flatten_target(&alias.target, a, alias.ttl, now_ms),
+        responder.flatten_target(&alias.target, aaaa, alias.ttl, now_ms),
+    )
+    .await;
+    [a, aaaa]
 }
 
 /// Answers `request` if it is for the ALIAS status (None: it is not, answer it as usual): the

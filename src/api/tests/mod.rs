@@ -1,6 +1,7 @@
 //! The APIs over the in-memory repository: each endpoint, each status, and that a refused
 //! change changes nothing.
 
+mod alias_status;
 mod import_api;
 mod pdns_api;
 mod records_api;
