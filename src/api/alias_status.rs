@@ -187,7 +187,11 @@ pub async fn answer_alias_status<S: ZoneStore, F: Flattener>(
     .await;
     Some(match result {
         Ok(status) => (
-            outcome(false, Ok(super::handler::Reply::json(200, status.body)), false),
+            outcome(
+                false,
+                Ok(super::handler::Reply::json(200, status.body)),
+                false,
+            ),
             status.refresh,
         ),
         Err(e) => (outcome(false, Err(e), false), Vec::new()),

@@ -187,7 +187,10 @@ impl<R: ZoneRepo> Api<'_, R> {
 }
 
 /// The key `request` presents, or the 401 to send.
-pub fn authenticate<'k>(keys: &'k KeyRing, request: &ApiRequest<'_>) -> Result<&'k ApiKey, ApiOutcome> {
+pub fn authenticate<'k>(
+    keys: &'k KeyRing,
+    request: &ApiRequest<'_>,
+) -> Result<&'k ApiKey, ApiOutcome> {
     match request.presented_key().map(|k| keys.authenticate(k)) {
         Some(Some(key)) => Ok(key),
         presented => {

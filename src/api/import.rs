@@ -79,8 +79,9 @@ impl<R: ZoneRepo> Pdns<'_, R> {
         let change = self
             .repo
             .update(&apex, |current| {
-                let current = current
-                    .ok_or_else(|| ApiError::not_found(format!("Could not find domain '{apex}'")))?;
+                let current = current.ok_or_else(|| {
+                    ApiError::not_found(format!("Could not find domain '{apex}'"))
+                })?;
                 Ok(Change::Put(Box::new(commit(Some(&current), content)?)))
             })
             .await?;

@@ -80,9 +80,7 @@ pub fn route(path: &str) -> Result<Route, ApiError> {
         ["api", "v1", "servers", _, "zones", id, "notify"] => Route::Notify(zone_id(id)),
         ["api", "v1", "servers", _, "zones", id, "export"] => Route::Export(zone_id(id)),
         ["api", "v1", "servers", _, "zones", id, "import"] => Route::Import(zone_id(id)),
-        ["api", "v1", "servers", _, "zones", id, "alias-status"] => {
-            Route::AliasStatus(zone_id(id))
-        }
+        ["api", "v1", "servers", _, "zones", id, "alias-status"] => Route::AliasStatus(zone_id(id)),
         ["v1", "zones", zone, "records"] => Route::Records(zone_id(zone)),
         ["v1", "zones", zone, "records", id] => Route::Record(zone_id(zone), (*id).to_string()),
         _ => return Err(unknown()),

@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use hickory_proto::rr::Name;
 
-use super::{NativeResponder, background_work, monotonic_ms, now_ms};
 use super::primary::Primary;
 use super::serve::connections::Network;
 use super::zones::{FileStore, InstallError};
+use super::{NativeResponder, background_work, monotonic_ms, now_ms};
 use crate::api::alias_status::answer_alias_status;
 use crate::api::bad_keys::BadKeys;
 use crate::api::repo::ZoneSummary;

@@ -92,7 +92,10 @@ fn responder() -> Responder<MemoryStore, Scripted> {
     down.upstream = Some(upstream.into());
     script.insert(("down.provider.test.".to_string(), RecordType::A), down);
     let mut stale = records(&["192.0.2.99"], 30, Source::Stale, NOW - 900_000);
-    stale.ede = Some(Ede::new(Ede::STALE_ANSWER, "served stale: upstreams failed"));
+    stale.ede = Some(Ede::new(
+        Ede::STALE_ANSWER,
+        "served stale: upstreams failed",
+    ));
     script.insert(("old.provider.test.".to_string(), RecordType::A), stale);
     let mut ahead = records(&["2001:db8::9"], 12, Source::Memory, NOW - 280_000);
     ahead.refresh = true;
@@ -184,7 +187,10 @@ fn every_alias_reports_what_a_query_gets_now() {
     assert_eq!(www["types"][1]["status"], "empty");
     assert_eq!(
         refresh,
-        [(text_to_name("old.provider.test.").unwrap(), RecordType::AAAA)],
+        [(
+            text_to_name("old.provider.test.").unwrap(),
+            RecordType::AAAA
+        )],
         "the refresh ahead the AAAA asked for"
     );
 }
@@ -194,7 +200,10 @@ fn the_status_is_for_hosted_apexes_and_keys_of_the_zone() {
     let (status, body, _) = get("example.org.", ADMIN, "GET");
     assert_eq!(
         (status, body),
-        (404, json!({"error": "Could not find domain 'example.org.'"}))
+        (
+            404,
+            json!({"error": "Could not find domain 'example.org.'"})
+        )
     );
     let (status, body, _) = get("api.example.com.", ADMIN, "GET");
     assert_eq!(status, 404, "not an apex: {body}");

@@ -24,7 +24,10 @@ fn an_import_replaces_the_records_and_goes_one_serial_up() {
     let world = World::new();
     let got = world.call_typed("PUT", IMPORT_URL, Some(ADMIN), FILE, Some("text/plain"));
     assert_eq!(got.status, 200, "{}", got.body);
-    assert_eq!(got.body["serial"], 11, "the file's 5 is not above 10: one up");
+    assert_eq!(
+        got.body["serial"], 11,
+        "the file's 5 is not above 10: one up"
+    );
     assert_eq!(got.body["record_count"], 6);
     assert_eq!(got.body["alias_count"], 1);
     let warnings = got.body["warnings"].as_array().unwrap();
@@ -34,7 +37,10 @@ fn an_import_replaces_the_records_and_goes_one_serial_up() {
         "{warnings:?}"
     );
     assert_eq!(world.serial(), 11);
-    assert!(world.rrset("www.example.com.", "A").0.is_empty(), "replaced");
+    assert!(
+        world.rrset("www.example.com.", "A").0.is_empty(),
+        "replaced"
+    );
     assert_eq!(
         world.rrset("api.example.com.", "A"),
         (vec!["192.0.2.80".to_string()], Some(60))

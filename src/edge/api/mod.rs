@@ -18,8 +18,8 @@ use crate::api::handler::{ApiOutcome, outcome};
 use crate::api::pdns::zone_name;
 use crate::api::route::{Route, route};
 use crate::api::{Api, ApiError, ApiRequest, KeyRing, MAX_API_BODY, ZoneRepo};
-use crate::edge::{Isolate, ZONES_BINDING};
 use crate::edge::kv_backend::WorkersKv;
+use crate::edge::{Isolate, ZONES_BINDING};
 use crate::zone::ZoneId;
 
 /// The Worker secret holding the API keys (JSON lines, as `flatapex api-key create` prints).
