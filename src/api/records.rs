@@ -190,15 +190,11 @@ impl<R: ZoneRepo> Records<'_, R> {
         let body: RecordIn = request.json()?;
         let (Some(name), Some(rtype), Some(content)) = (&body.name, &body.rtype, &body.content)
         else {
-            let missing = [
-                ("name", body.name.is_none()),
-                ("type", body.rtype.is_none()),
-                ("content", body.content.is_none()),
-            ];
-            let first = missing
-                .iter()
-                .find(|(_, gone)| *gone)
-                .map_or("name", |m| m.0);
+            let first = match (&body.name, &body.rtype) {
+                (None, _) => "name",
+                (_, None) => "type",
+                _ => "content",
+            };
             return Err(
                 ApiError::invalid("a record needs \"name\", \"type\" and \"content\"").about(first),
             );
