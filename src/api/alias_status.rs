@@ -182,7 +182,9 @@ pub async fn answer_alias_status<S: ZoneStore, F: Flattener>(
             }
             Err(e) => return Err(ApiError::store(e.to_string())),
         };
-        Ok(alias_status(responder, &apex, zone.aliases().collect(), now_ms).await)
+        let aliases = (responder.store.aliases_of(&zone).await)
+            .map_err(|e| ApiError::store(e.to_string()))?;
+        Ok(alias_status(responder, &apex, aliases, now_ms).await)
     }
     .await;
     Some(match result {
