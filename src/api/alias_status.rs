@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::content::owner_text;
 use super::error::ApiError;
-use super::handler::{ApiOutcome, ApiRequest, authenticate, outcome};
+use super::handler::{ApiOutcome, ApiRequest, Reply, authenticate, outcome};
 use super::keys::KeyRing;
 use super::pdns::zone_name;
 use super::route::{Route, method_not_allowed, route};
@@ -189,11 +189,7 @@ pub async fn answer_alias_status<S: ZoneStore, F: Flattener>(
     .await;
     Some(match result {
         Ok(status) => (
-            outcome(
-                false,
-                Ok(super::handler::Reply::json(200, status.body)),
-                false,
-            ),
+            outcome(false, Ok(Reply::json(200, status.body)), false),
             status.refresh,
         ),
         Err(e) => (outcome(false, Err(e), false), Vec::new()),
