@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use hickory_proto::rr::Name;
 
-use crate::zone::Zone;
 use crate::zone::model::{FastMap, label_starts, name_key};
+use crate::zone::{Alias, Zone};
 
 /// A store could not produce a zone (KV unreachable, a value corrupt with no good copy).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +30,13 @@ pub trait ZoneStore {
         }
         self.zone_for(&apex.base_name()).await
     }
+
+    /// Every ALIAS of the zone `zone` belongs to (one this store returned), as (owner, alias).
+    /// A store that serves a zone in shards lists them from its index; by default the zone
+    /// lists its own.
+    async fn aliases_of(&self, zone: &Zone) -> Result<Vec<(Name, Alias)>, StoreError> {
+        Ok(zone.aliases().collect())
+    }
 }
 
 impl<T: ZoneStore> ZoneStore for Arc<T> {
@@ -39,6 +46,10 @@ impl<T: ZoneStore> ZoneStore for Arc<T> {
 
     async fn zone_above(&self, apex: &Name) -> Result<Option<Arc<Zone>>, StoreError> {
         T::zone_above(self, apex).await
+    }
+
+    async fn aliases_of(&self, zone: &Zone) -> Result<Vec<(Name, Alias)>, StoreError> {
+        T::aliases_of(self, zone).await
     }
 }
 

@@ -3,7 +3,7 @@
 //! zone reader, record ids. Whatever comes in, a refused request changes nothing, every answer
 //! is JSON, and the stored zone always loads again as `flatapex check` would load it.
 //!
-//! Input: byte 0 picks the method (`% 5`) and the path (`/ 5 % 6`); the rest is the body (with
+//! Input: byte 0 picks the method (`% 5`) and the path (`/ 5 % 7`); the rest is the body (with
 //! the path's `{id}` taken from the body's first line for the record paths).
 #![no_main]
 
@@ -17,13 +17,14 @@ use libfuzzer_sys::fuzz_target;
 
 const KEY: &str = "fapx_fuzz_0123456789abcdef";
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
-const PATHS: [&str; 6] = [
+const PATHS: [&str; 7] = [
     "/api/v1/servers/localhost/zones",
     "/api/v1/servers/localhost/zones/example.com.",
     "/api/v1/servers/localhost/zones/example.com./export",
     "/v1/zones/example.com/records",
     "/v1/zones/example.com/records/",
     "/api/v1/servers/localhost/zones/example.com./notify",
+    "/api/v1/servers/localhost/zones/example.com./import",
 ];
 const ZONE: &str = "$ORIGIN example.com.
 @ 3600 IN SOA ns1 hostmaster 10 7200 3600 1209600 300
@@ -59,6 +60,7 @@ fn create_zone(keys: &KeyRing, repo: &MemoryRepo) {
         api_key: Some(KEY),
         authorization: None,
         accept: None,
+        content_type: None,
         body: body.as_bytes(),
     };
     let created = futures::executor::block_on(api.handle(&request));
@@ -82,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let world = world();
     let method = METHODS[usize::from(which) % 5];
-    let mut path = PATHS[usize::from(which) / 5 % 6].to_string();
+    let mut path = PATHS[usize::from(which) / 5 % 7].to_string();
     if path.ends_with('/') {
         let id = body.split(|&b| b == b'\n').next().unwrap_or_default();
         path.push_str(&String::from_utf8_lossy(id).replace(['/', '?', '#'], ""));
@@ -96,6 +98,7 @@ fuzz_target!(|data: &[u8]| {
         api_key: Some(KEY),
         authorization: Some("Bearer fapx_fuzz_0123456789abcdef"),
         accept: None,
+        content_type: None,
         body,
     };
     let outcome = futures::executor::block_on(api.handle(&request));

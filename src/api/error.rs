@@ -1,5 +1,25 @@
 //! API errors: an HTTP status and a sentence naming what is wrong, sent as JSON in the shape
-//! of each API (PowerDNS: `{"error": …}`; the records API: `{"status":"error", …}`).
+//! of each API (PowerDNS: `{"error": …}`; the records API: `{"status":"error", …}`), with the
+//! lines of a zone file at fault (`errors`) and the request field at fault (`field`) when known.
+
+/// One problem at one line of a zone file a client sent (1-based, as the client counts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError {
+    /// The line of the client's text, if the problem belongs to one.
+    pub line: Option<usize>,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl LineError {
+    /// `line N: message`, or the message alone.
+    pub fn describe(&self) -> String {
+        match self.line {
+            Some(line) => format!("line {line}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
 
 /// Why a request was refused, as the client should see it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -11,6 +31,11 @@ pub struct ApiError {
     pub status: u16,
     /// What is wrong, naming the value at fault.
     pub message: String,
+    /// Every problem of a zone file, by line (empty otherwise).
+    pub lines: Vec<LineError>,
+    /// The request field at fault, when the error is about one (the records API's `name`,
+    /// `type`, `ttl` or `content`).
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -19,7 +44,28 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            lines: Vec::new(),
+            field: None,
         }
+    }
+
+    /// 422 for the problems of a zone file: the message lists them all, `line N: …; …`.
+    pub fn zone_file(lines: Vec<LineError>) -> Self {
+        let message = lines
+            .iter()
+            .map(LineError::describe)
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError {
+            lines,
+            ..ApiError::invalid(message)
+        }
+    }
+
+    /// The same error, about request field `field`.
+    pub fn about(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     /// 400: the body is not the JSON asked for.

@@ -29,6 +29,8 @@ pub struct ApiRequest<'a> {
     pub authorization: Option<&'a str>,
     /// `Accept`.
     pub accept: Option<&'a str>,
+    /// `Content-Type` (an import's body is zone text or JSON).
+    pub content_type: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
 }
@@ -125,16 +127,9 @@ impl<R: ZoneRepo> Api<'_, R> {
     /// Answers `request`.
     pub async fn handle(&self, request: &ApiRequest<'_>) -> ApiOutcome {
         let records_api = request.path.starts_with("/v1/");
-        let key = match request.presented_key().map(|k| self.keys.authenticate(k)) {
-            Some(Some(key)) => key,
-            presented => {
-                let why = match presented {
-                    None if self.keys.is_empty() => "the API is closed: no API keys are configured",
-                    None => "no API key: send X-API-Key or Authorization: Bearer",
-                    _ => "the API key is not valid",
-                };
-                return outcome(records_api, Err(ApiError::new(401, why)), true);
-            }
+        let key = match authenticate(self.keys, request) {
+            Ok(key) => key,
+            Err(refused) => return refused,
         };
         let result = match route(request.path) {
             Ok(route) => {
@@ -178,6 +173,10 @@ impl<R: ZoneRepo> Api<'_, R> {
             (Route::Zone(id), _) => pdns.delete(id).await,
             (Route::Notify(id), _) => pdns.notify(id).await,
             (Route::Export(id), _) => pdns.export(id, request).await,
+            (Route::Import(id), _) => pdns.import(id, request).await,
+            (Route::AliasStatus(_), _) => Err(ApiError::store(
+                "the ALIAS status is answered by the server's query path, not by the zone store",
+            )),
             (Route::Records(zone), "GET") => records.list(zone, request).await,
             (Route::Records(zone), _) => records.create(zone, request).await,
             (Route::Record(zone, id), "GET") => records.get(zone, id).await,
@@ -187,15 +186,50 @@ impl<R: ZoneRepo> Api<'_, R> {
     }
 }
 
-/// An error as the API it came from shapes it.
+/// The key `request` presents, or the 401 to send.
+pub fn authenticate<'k>(
+    keys: &'k KeyRing,
+    request: &ApiRequest<'_>,
+) -> Result<&'k ApiKey, ApiOutcome> {
+    match request.presented_key().map(|k| keys.authenticate(k)) {
+        Some(Some(key)) => Ok(key),
+        presented => {
+            let why = match presented {
+                None if keys.is_empty() => "the API is closed: no API keys are configured",
+                None => "no API key: send X-API-Key or Authorization: Bearer",
+                _ => "the API key is not valid",
+            };
+            let records_api = request.path.starts_with("/v1/");
+            Err(outcome(records_api, Err(ApiError::new(401, why)), true))
+        }
+    }
+}
+
+/// An error as the API it came from shapes it: PowerDNS's `{"error": …}`, or the records
+/// API's `{"status": "error", "error": {"code", "message"}}`; with `errors` (the lines of a
+/// zone file at fault) and `field` (the request field at fault) when the error has them.
 pub fn error_body(records_api: bool, error: &ApiError) -> Value {
+    let mut body = serde_json::json!({"error": error.message});
+    let lines: Vec<Value> = error
+        .lines
+        .iter()
+        .map(|l| serde_json::json!({"line": l.line, "message": l.message}))
+        .collect();
     if records_api {
-        serde_json::json!({
-            "status": "error",
-            "error": {"code": error.code(), "message": error.message},
-        })
+        body = serde_json::json!({"code": error.code(), "message": error.message});
+    }
+    if let Value::Object(map) = &mut body {
+        if !lines.is_empty() {
+            map.insert("errors".into(), Value::Array(lines));
+        }
+        if let Some(field) = error.field {
+            map.insert("field".into(), field.into());
+        }
+    }
+    if records_api {
+        serde_json::json!({"status": "error", "error": body})
     } else {
-        serde_json::json!({"error": error.message})
+        body
     }
 }
 

@@ -7,12 +7,14 @@
 //! ([`commit`]), bumps the SOA serial (RFC 1982), and is logged as one JSON line naming the
 //! key. Keys carry least privilege ([`keys`]).
 
+pub mod alias_status;
 pub mod bad_keys;
 pub mod commit;
 pub mod content;
 pub mod edit;
 pub mod error;
 pub mod handler;
+pub mod import;
 pub mod keys;
 pub mod pdns;
 pub mod pdns_body;

@@ -10,6 +10,7 @@ use super::content::{RrSet, ZoneContent, owner_text, set_key};
 use super::edit::{SetChange, apply, check_changes};
 use super::error::ApiError;
 use super::handler::{ApiRequest, Reply};
+use super::import;
 use super::keys::ApiKey;
 use super::pdns_body::{PatchIn, ZoneIn, check_kind};
 use super::repo::{Change, ZoneRepo, ZoneSummary};
@@ -65,7 +66,8 @@ pub fn zone_json(zone: &Zone, rrsets: Option<Vec<Value>>) -> Value {
     summary_json(&ZoneSummary::of(zone), rrsets)
 }
 
-/// A zone in a listing (or with `rrsets`) as PowerDNS shows it.
+/// A zone in a listing (or with `rrsets`) as PowerDNS shows it, with flatapex's
+/// `record_count` and `alias_count` besides.
 pub fn summary_json(zone: &ZoneSummary, rrsets: Option<Vec<Value>>) -> Value {
     let serial = zone.serial;
     let id = owner_text(&zone.apex).to_ascii_lowercase();
@@ -89,6 +91,8 @@ pub fn summary_json(zone: &ZoneSummary, rrsets: Option<Vec<Value>>) -> Value {
         "account": "",
         "catalog": "",
         "last_check": 0,
+        "record_count": zone.records,
+        "alias_count": zone.aliases,
     });
     if let (Some(rrsets), Value::Object(map)) = (rrsets, &mut body) {
         map.insert("rrsets".into(), Value::Array(rrsets));
@@ -183,43 +187,20 @@ impl<R: ZoneRepo> Pdns<'_, R> {
         Ok(Reply::json(200, zone_json(&zone, Some(rrsets))))
     }
 
-    /// `POST …/zones`: 201 with the zone, 409 if it exists.
+    /// `POST …/zones`: 201 with the zone, 409 if it exists. The zone is given by `rrsets` and
+    /// `nameservers`, or as a zone file in `zone` ([`super::import`]).
     pub async fn create(&self, request: &ApiRequest<'_>) -> Result<Reply, ApiError> {
         let body: ZoneIn = request.json()?;
         let apex = new_zone_name(&body.name)?;
         self.key.check_manage(&apex)?;
         check_kind(body.kind.as_deref())?;
-        let changes: Vec<SetChange> = body
-            .rrsets
-            .iter()
-            .map(|r| r.change(&apex, false))
-            .collect::<Result<_, _>>()?;
-        check_changes(self.key, &apex, &changes)?;
-        let nameservers: Vec<Name> = body
-            .nameservers
-            .iter()
-            .map(|n| {
-                text_to_name(n).map_err(|e| ApiError::invalid(format!("nameserver {n:?}: {e}")))
-            })
-            .collect::<Result<_, _>>()?;
-        let mut content = ZoneContent::empty(apex.clone());
-        if !changes.iter().any(|c| c.code == super::content::SOA_CODE) {
-            content.put(RrSet {
-                name: apex.clone(),
-                code: super::content::SOA_CODE,
-                ttl: 3600,
-                contents: vec![default_soa(&apex, &nameservers)],
-            });
-        }
-        if !nameservers.is_empty() && content.get(&set_key(&apex, 2)).is_none() {
-            content.put(RrSet {
-                name: apex.clone(),
-                code: 2,
-                ttl: 3600,
-                contents: nameservers.iter().map(owner_text).collect(),
-            });
-        }
-        apply(&mut content, &changes);
+        let (content, what) = match &body.zone {
+            Some(text) => (
+                import::create_content(&apex, text, body.rrsets.len(), body.nameservers.len())?,
+                import::created_from_file(),
+            ),
+            None => (self.new_content(&apex, &body)?, json!([{"op": "CREATE"}])),
+        };
         let change = self
             .repo
             .update(&apex, |current| match current {
@@ -236,7 +217,6 @@ impl<R: ZoneRepo> Pdns<'_, R> {
             .sets()
             .map(rrset_json)
             .collect();
-        let what = json!([{"op": "CREATE"}]);
         Ok(
             Reply::json(201, zone_json(&committed.zone, Some(rrsets))).logged(audit(
                 self.key,
@@ -245,6 +225,43 @@ impl<R: ZoneRepo> Pdns<'_, R> {
                 Some(&committed),
             )),
         )
+    }
+
+    /// The records of a zone to create from `rrsets` and `nameservers`: an SOA and apex NS
+    /// are made up when not given.
+    fn new_content(&self, apex: &Name, body: &ZoneIn) -> Result<ZoneContent, ApiError> {
+        let changes: Vec<SetChange> = body
+            .rrsets
+            .iter()
+            .map(|r| r.change(apex, false))
+            .collect::<Result<_, _>>()?;
+        check_changes(self.key, apex, &changes)?;
+        let nameservers: Vec<Name> = body
+            .nameservers
+            .iter()
+            .map(|n| {
+                text_to_name(n).map_err(|e| ApiError::invalid(format!("nameserver {n:?}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut content = ZoneContent::empty(apex.clone());
+        if !changes.iter().any(|c| c.code == super::content::SOA_CODE) {
+            content.put(RrSet {
+                name: apex.clone(),
+                code: super::content::SOA_CODE,
+                ttl: 3600,
+                contents: vec![default_soa(apex, &nameservers)],
+            });
+        }
+        if !nameservers.is_empty() && content.get(&set_key(apex, 2)).is_none() {
+            content.put(RrSet {
+                name: apex.clone(),
+                code: 2,
+                ttl: 3600,
+                contents: nameservers.iter().map(owner_text).collect(),
+            });
+        }
+        apply(&mut content, &changes);
+        Ok(content)
     }
 
     /// `PATCH …/zones/{id}`: every RRset change at once, or none; 204.

@@ -63,6 +63,9 @@ pub struct ZoneIn {
     #[serde(default)]
     /// The RRsets.
     pub rrsets: Vec<RrSetIn>,
+    #[serde(default)]
+    /// The zone as a zone file (PowerDNS's import on create), instead of `rrsets`.
+    pub zone: Option<String>,
 }
 
 /// The zone kinds flatapex can be: the primary (PowerDNS's Native and Master).

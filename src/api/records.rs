@@ -190,12 +190,17 @@ impl<R: ZoneRepo> Records<'_, R> {
         let body: RecordIn = request.json()?;
         let (Some(name), Some(rtype), Some(content)) = (&body.name, &body.rtype, &body.content)
         else {
-            return Err(ApiError::invalid(
-                "a record needs \"name\", \"type\" and \"content\"",
-            ));
+            let first = match (&body.name, &body.rtype) {
+                (None, _) => "name",
+                (_, None) => "type",
+                _ => "content",
+            };
+            return Err(
+                ApiError::invalid("a record needs \"name\", \"type\" and \"content\"").about(first),
+            );
         };
         let record = self.record(&apex, name, rtype, content, body.disabled)?;
-        let ttl = body.ttl.map(edit::ttl).transpose()?.unwrap_or(DEFAULT_TTL);
+        let ttl = ttl_of(body.ttl)?.unwrap_or(DEFAULT_TTL);
         let (_, committed) = self
             .write(&apex, |content| {
                 if find(content, &record).is_some() {
@@ -229,7 +234,7 @@ impl<R: ZoneRepo> Records<'_, R> {
         let rtype = body.rtype.clone().unwrap_or_else(|| type_name(old.code));
         let content = body.content.clone().unwrap_or_else(|| old.content.clone());
         let new = self.record(&apex, &name, &rtype, &content, body.disabled)?;
-        let ttl = body.ttl.map(edit::ttl).transpose()?;
+        let ttl = ttl_of(body.ttl)?;
         let (written, committed) = self
             .write(&apex, |content| {
                 let old_ttl = find(content, &old).ok_or_else(|| gone(&apex, id))?;
@@ -282,10 +287,12 @@ impl<R: ZoneRepo> Records<'_, R> {
                 "disabled records are not kept by flatapex; delete the record instead",
             ));
         }
-        let name = owner(apex, name)?;
-        let code = edit::code(rtype)?;
+        let name = owner(apex, name).map_err(|e| e.about("name"))?;
+        let code = edit::code(rtype).map_err(|e| e.about("type"))?;
         self.key.check_write(apex, &name, code)?;
-        let content = edit::contents(&name, code, &[content.to_string()])?.remove(0);
+        let content = edit::contents(&name, code, &[content.to_string()])
+            .map_err(|e| e.about("content"))?
+            .remove(0);
         Ok(RecordRef {
             name,
             code,
@@ -378,6 +385,11 @@ fn find(content: &ZoneContent, record: &RecordRef) -> Option<u32> {
         .get(&set_key(&record.name, record.code))
         .filter(|s| s.contents.contains(&record.content))
         .map(|s| s.ttl)
+}
+
+/// The TTL a client gave, if any, checked; an error names the `ttl` field.
+fn ttl_of(ttl: Option<i64>) -> Result<Option<u32>, ApiError> {
+    ttl.map(edit::ttl).transpose().map_err(|e| e.about("ttl"))
 }
 
 fn gone(apex: &Name, id: &str) -> ApiError {

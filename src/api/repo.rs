@@ -12,13 +12,17 @@ use super::error::ApiError;
 use crate::zone::Zone;
 use crate::zone::model::name_key;
 
-/// A zone in a listing: its apex and the serial served.
+/// A zone in a listing: its apex, the serial served and how many records and ALIAS it holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneSummary {
     /// The apex.
     pub apex: Name,
     /// The SOA serial served.
     pub serial: u32,
+    /// Records in the zone, ALIAS included.
+    pub records: u64,
+    /// ALIAS records in the zone.
+    pub aliases: u64,
 }
 
 impl ZoneSummary {
@@ -27,6 +31,8 @@ impl ZoneSummary {
         ZoneSummary {
             apex: zone.apex().clone(),
             serial: zone.serial(),
+            records: zone.record_count() as u64,
+            aliases: zone.alias_count() as u64,
         }
     }
 }

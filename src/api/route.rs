@@ -23,6 +23,11 @@ pub enum Route {
     Notify(String),
     /// `GET …/zones/{id}/export`.
     Export(String),
+    /// `PUT …/zones/{id}/import`: replace the zone's records with a zone file's.
+    Import(String),
+    /// `GET …/zones/{id}/alias-status`: what each ALIAS flattens to now. Answered by the
+    /// shells over the query path ([`crate::api::alias_status`]), not by [`crate::api::Api`].
+    AliasStatus(String),
     /// `GET|POST /v1/zones/{zone}/records`.
     Records(String),
     /// `GET|PUT|PATCH|DELETE /v1/zones/{zone}/records/{id}`.
@@ -33,10 +38,14 @@ impl Route {
     /// The methods the endpoint answers.
     pub fn methods(&self) -> &'static [&'static str] {
         match self {
-            Route::Versions | Route::Servers | Route::Server | Route::Export(_) => &["GET"],
+            Route::Versions
+            | Route::Servers
+            | Route::Server
+            | Route::Export(_)
+            | Route::AliasStatus(_) => &["GET"],
             Route::Zones | Route::Records(_) => &["GET", "POST"],
             Route::Zone(_) => &["GET", "PATCH", "PUT", "DELETE"],
-            Route::Notify(_) => &["PUT"],
+            Route::Notify(_) | Route::Import(_) => &["PUT"],
             Route::Record(..) => &["GET", "PUT", "PATCH", "DELETE"],
         }
     }
@@ -70,6 +79,8 @@ pub fn route(path: &str) -> Result<Route, ApiError> {
         ["api", "v1", "servers", _, "zones", id] => Route::Zone(zone_id(id)),
         ["api", "v1", "servers", _, "zones", id, "notify"] => Route::Notify(zone_id(id)),
         ["api", "v1", "servers", _, "zones", id, "export"] => Route::Export(zone_id(id)),
+        ["api", "v1", "servers", _, "zones", id, "import"] => Route::Import(zone_id(id)),
+        ["api", "v1", "servers", _, "zones", id, "alias-status"] => Route::AliasStatus(zone_id(id)),
         ["v1", "zones", zone, "records"] => Route::Records(zone_id(zone)),
         ["v1", "zones", zone, "records", id] => Route::Record(zone_id(zone), (*id).to_string()),
         _ => return Err(unknown()),
@@ -112,6 +123,14 @@ mod tests {
         assert_eq!(
             route("/v1/zones/example.com/records/abc").unwrap(),
             Route::Record("example.com".into(), "abc".into())
+        );
+        assert_eq!(
+            route("/api/v1/servers/localhost/zones/example.com./import").unwrap(),
+            Route::Import("example.com.".into())
+        );
+        assert_eq!(
+            route("/api/v1/servers/localhost/zones/example.com./alias-status").unwrap(),
+            Route::AliasStatus("example.com.".into())
         );
         let other = route("/api/v1/servers/pdns1/zones").unwrap_err();
         assert_eq!(other.status, 404);

@@ -118,7 +118,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let url = req.url()?;
     if crate::api::is_api_path(url.path()) {
-        return api::api_request(req, &env).await;
+        return api::api_request(req, &env, isolate, &kv, &ctx).await;
     }
     if let Some(zone) = url.path().strip_prefix("/zones/") {
         return zones(isolate, &env, &req, zone).await;

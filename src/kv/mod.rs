@@ -3,6 +3,7 @@
 //! and `flatapex push` writes what [`store_zone`] produces.
 
 pub mod codec;
+mod index_aliases;
 pub mod layout;
 pub mod publish;
 pub mod push_plan;

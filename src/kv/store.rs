@@ -16,7 +16,7 @@ use hickory_proto::rr::Name;
 use crate::doh::ZoneHealth;
 use crate::store::{StoreError, ZoneStore};
 use crate::zone::model::{FastMap, Shard, label_starts, name_key};
-use crate::zone::{Zone, ZoneId};
+use crate::zone::{Alias, Zone, ZoneId};
 
 use super::codec::decode_zone;
 use super::layout::{INDEX_KEY, Index, IndexEntry, parse_index, shard_key};
@@ -69,8 +69,8 @@ struct LoadedShard {
 }
 
 #[derive(Default)]
-struct State {
-    index: Option<Arc<IndexView>>,
+pub(super) struct State {
+    pub(super) index: Option<Arc<IndexView>>,
     index_read_ms: Option<u64>,
     shards: FastMap<(ZoneId, u32), LoadedShard>,
     /// Shard versions that failed to load, with when: not retried before the next index check.
@@ -97,7 +97,7 @@ impl KvZones {
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -394,5 +394,10 @@ impl<B: KvBackend> ZoneStore for KvZoneStore<'_, B> {
         self.zones
             .zone_for(self.backend, self.now_ms, apex, true)
             .await
+    }
+
+    async fn aliases_of(&self, zone: &Zone) -> Result<Vec<(Name, Alias)>, StoreError> {
+        Ok(super::index_aliases::index_aliases(self.zones, zone)
+            .unwrap_or_else(|| zone.aliases().collect()))
     }
 }

@@ -230,6 +230,32 @@ fn a_large_zone_is_sharded_and_every_shard_answers_like_the_whole() {
 }
 
 #[test]
+fn a_sharded_zone_lists_every_alias_from_the_index() {
+    let mut text = String::from(ZONE);
+    for i in 0..3000 {
+        text.push_str(&format!("host{i} A 198.51.{}.{}\n", i / 250, i % 250));
+        text.push_str(&format!("a{i} ALIAS t{i}.cdn.test.\n"));
+    }
+    let whole = zone(&text);
+    let stored = store_zone(&whole, 16 * 1024).unwrap();
+    assert!(stored.entry.shards > 2, "{} shards", stored.entry.shards);
+    let kv = Counting::default();
+    kv.kv.publish(std::slice::from_ref(&stored));
+    let zones = KvZones::new(KvSettings::default());
+    let apex = lookup(&zones, &kv, 0, "kv.test.").unwrap().unwrap();
+    assert!(
+        apex.alias_count() < whole.alias_count(),
+        "a shard holds some"
+    );
+    let listed = block_on(zones.with(&kv, 0).aliases_of(&apex)).unwrap();
+    let mut owners: Vec<String> = listed.iter().map(|(o, _)| o.to_string()).collect();
+    let mut want: Vec<String> = whole.aliases().map(|(o, _)| o.to_string()).collect();
+    owners.sort();
+    want.sort();
+    assert_eq!(owners, want);
+}
+
+#[test]
 fn one_read_per_cold_shard_and_none_while_warm() {
     let kv = Counting::default();
     kv.kv

@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use hickory_proto::rr::Name;
 
-use super::monotonic_ms;
 use super::primary::Primary;
 use super::serve::connections::Network;
 use super::zones::{FileStore, InstallError};
+use super::{NativeResponder, background_work, monotonic_ms, now_ms};
+use crate::api::alias_status::answer_alias_status;
 use crate::api::bad_keys::BadKeys;
 use crate::api::repo::ZoneSummary;
 use crate::api::{Api, ApiError, ApiOutcome, ApiRequest, Change, KeyRing, ZoneRepo};
@@ -123,19 +124,22 @@ impl ZoneRepo for FileRepo {
     }
 }
 
-/// The APIs' state in the server: the keys, the repository, and the bad-key counters.
+/// The APIs' state in the server: the keys, the repository, the responder (for the ALIAS
+/// status, answered over the query path) and the bad-key counters.
 pub struct ApiService {
     keys: KeyRing,
     repo: FileRepo,
+    responder: Arc<NativeResponder>,
     bad_keys: Mutex<BadKeys>,
 }
 
 impl ApiService {
-    /// The APIs with `keys` over `repo`.
-    pub fn new(keys: KeyRing, repo: FileRepo) -> Self {
+    /// The APIs with `keys` over `repo`; the ALIAS status flattens through `responder`.
+    pub fn new(keys: KeyRing, repo: FileRepo, responder: Arc<NativeResponder>) -> Self {
         ApiService {
             keys,
             repo,
+            responder,
             bad_keys: Mutex::new(BadKeys::new(BAD_KEYS_PER_MINUTE, 60_000, 4096)),
         }
     }
@@ -168,8 +172,14 @@ impl ApiService {
         Err(crate::api::handler::outcome(records_api, Err(error), true))
     }
 
-    /// Answers one admitted request, writing each change as one JSON line on stderr.
+    /// Answers one admitted request, writing each change as one JSON line on stderr. The
+    /// ALIAS status runs the query path's flattening and then its background work.
     pub async fn handle(&self, request: &ApiRequest<'_>) -> ApiOutcome {
+        let status = answer_alias_status(&self.keys, request, &self.responder, now_ms());
+        if let Some((outcome, refresh)) = Box::pin(status).await {
+            background_work(&self.responder, refresh);
+            return outcome;
+        }
         let api = Api {
             keys: &self.keys,
             repo: &self.repo,

@@ -1,6 +1,8 @@
 //! The APIs over the in-memory repository: each endpoint, each status, and that a refused
 //! change changes nothing.
 
+mod alias_status;
+mod import_api;
 mod pdns_api;
 mod records_api;
 
@@ -66,6 +68,18 @@ impl World {
     }
 
     pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: &str) -> Got {
+        self.call_typed(method, path, key, body, None)
+    }
+
+    /// `call` with a `Content-Type`.
+    pub fn call_typed(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: &str,
+        content_type: Option<&str>,
+    ) -> Got {
         let (path, query) = match path.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (path, None),
@@ -82,6 +96,7 @@ impl World {
                 None
             },
             accept: None,
+            content_type,
             body: body.as_bytes(),
         };
         let api = Api {

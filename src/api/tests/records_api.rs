@@ -140,32 +140,42 @@ fn lists_are_paginated() {
 fn bad_records_and_keys_get_their_status_and_change_nothing() {
     let world = World::new();
     let before = world.text("example.com.");
+    // Each case with the field at fault, when the error is about one.
     let cases = [
-        ("{", 400),
-        (r#"{"name":"x","type":"A"}"#, 422),
-        (r#"{"name":"x","type":"BOGUS","content":"1"}"#, 422),
+        ("{", 400, None),
+        (r#"{"name":"x","type":"A"}"#, 422, Some("content")),
+        (
+            r#"{"name":"x","type":"BOGUS","content":"1"}"#,
+            422,
+            Some("type"),
+        ),
         (
             r#"{"name":"x","type":"MX","content":"mail.example.com."}"#,
             422,
+            Some("content"),
         ),
         (
             r#"{"name":"www","type":"CNAME","content":"elsewhere.example."}"#,
             422,
+            None,
         ),
         (
             r#"{"name":"www.example.org.","type":"A","content":"192.0.2.1"}"#,
             422,
+            Some("name"),
         ),
         (
             r#"{"name":"x","type":"A","content":"192.0.2.1","ttl":4294967296}"#,
             422,
+            Some("ttl"),
         ),
     ];
-    for (body, status) in cases {
+    for (body, status, field) in cases {
         let got = world.call("POST", RECORDS, Some(ADMIN), body);
         assert_eq!(got.status, status, "{body}: {}", got.body);
         assert_eq!(got.body["status"], "error", "{body}");
         assert!(!got.body["error"]["message"].as_str().unwrap().is_empty());
+        assert_eq!(got.body["error"]["field"].as_str(), field, "{body}");
         assert_eq!(world.text("example.com."), before, "{body}");
     }
     let wrong = world.call("GET", RECORDS, Some("fapx_nope_0123456789"), "");

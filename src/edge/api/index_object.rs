@@ -157,6 +157,8 @@ impl ZoneRepo for IndexObject {
                 Some(ZoneSummary {
                     apex: Name::from_ascii(id.as_str()).ok()?,
                     serial: entry.serial,
+                    records: entry.records,
+                    aliases: entry.aliases.len() as u64,
                 })
             })
             .collect())

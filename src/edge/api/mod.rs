@@ -5,20 +5,21 @@
 //! published to KV for the read path); listings and server discovery go to the one
 //! [`index_object::IndexObject`], which also writes the KV index, one update at a time.
 
+mod alias_status;
 mod index_object;
 mod object_sql;
 mod zone_object;
 
 use std::sync::OnceLock;
 
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result};
 
 use crate::api::handler::{ApiOutcome, outcome};
 use crate::api::pdns::zone_name;
 use crate::api::route::{Route, route};
 use crate::api::{Api, ApiError, ApiRequest, KeyRing, MAX_API_BODY, ZoneRepo};
-use crate::edge::ZONES_BINDING;
 use crate::edge::kv_backend::WorkersKv;
+use crate::edge::{Isolate, ZONES_BINDING};
 use crate::zone::ZoneId;
 
 /// The Worker secret holding the API keys (JSON lines, as `flatapex api-key create` prints).
@@ -73,10 +74,11 @@ pub async fn serve_in_object<R: ZoneRepo>(
     let url = req.url()?;
     let method = req.method().to_string();
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let (api_key, authorization, accept) = (
+    let (api_key, authorization, accept, content_type) = (
         header("x-api-key"),
         header("authorization"),
         header("accept"),
+        header("content-type"),
     );
     let body = req.bytes().await.unwrap_or_default();
     let request = ApiRequest {
@@ -86,6 +88,7 @@ pub async fn serve_in_object<R: ZoneRepo>(
         api_key: api_key.as_deref(),
         authorization: authorization.as_deref(),
         accept: accept.as_deref(),
+        content_type: content_type.as_deref(),
         body: &body,
     };
     let keys = match keys(env) {
@@ -104,8 +107,15 @@ fn refuse(path: &str, error: ApiError, bad_key: bool) -> Result<Response> {
     respond(outcome(path.starts_with("/v1/"), Err(error), bad_key))
 }
 
-/// Answers one API request in the Worker: the key, then the object that owns the request.
-pub async fn api_request(mut req: Request, env: &Env) -> Result<Response> {
+/// Answers one API request in the Worker: the key, then the object that owns the request;
+/// the ALIAS status is answered here, over the isolate's query path.
+pub async fn api_request(
+    mut req: Request,
+    env: &Env,
+    isolate: &'static Isolate,
+    kv: &WorkersKv,
+    ctx: &Context,
+) -> Result<Response> {
     let url = req.url()?;
     let path = url.path().to_string();
     let keys = match keys(env) {
@@ -127,6 +137,7 @@ pub async fn api_request(mut req: Request, env: &Env) -> Result<Response> {
         api_key: api_key.as_deref(),
         authorization: authorization.as_deref(),
         accept: None,
+        content_type: None,
         body: &[],
     }
     .presented_key()
@@ -153,6 +164,9 @@ pub async fn api_request(mut req: Request, env: &Env) -> Result<Response> {
             (Some(_), false) => "the API key is not valid".into(),
         };
         return refuse(&path, ApiError::new(401, why), true);
+    }
+    if let Ok(Route::AliasStatus(_)) = route(&path) {
+        return alias_status::alias_status(isolate, kv, keys, &req, ctx).await;
     }
     let body = req.bytes().await.unwrap_or_default();
     if body.len() > MAX_API_BODY {
@@ -204,7 +218,8 @@ enum Owner {
 fn owner(path: &str, method: Method, body: &[u8]) -> std::result::Result<Owner, ApiError> {
     let zone = |id: &str| zone_name(id).map(|apex| Owner::Zone(ZoneId::of(&apex)));
     match route(path)? {
-        Route::Zone(id) | Route::Notify(id) | Route::Export(id) => zone(&id),
+        Route::Zone(id) | Route::Notify(id) | Route::Export(id) | Route::Import(id) => zone(&id),
+        Route::AliasStatus(id) => zone(&id),
         Route::Records(id) | Route::Record(id, _) => zone(&id),
         Route::Zones if method == Method::Post => {
             #[derive(serde::Deserialize)]

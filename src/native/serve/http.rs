@@ -217,6 +217,7 @@ async fn api_request(
         api_key: header("x-api-key"),
         authorization: header("authorization"),
         accept: header("accept"),
+        content_type: header("content-type"),
         body: &[],
     };
     if let Err(refused) = api.admit(peer, &request) {

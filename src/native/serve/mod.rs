@@ -132,6 +132,7 @@ pub async fn serve(mut options: ServeOptions) -> io::Result<Infallible> {
         Arc::new(crate::native::api::ApiService::new(
             keys,
             crate::native::api::FileRepo::new(store.clone(), primary.clone()),
+            responder.clone(),
         ))
     });
     if let (Some(listener), Some(_)) = (&doh, &api) {
