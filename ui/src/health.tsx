@@ -1,6 +1,7 @@
 // ALIAS health: one row per ALIAS and address type, as a query would be answered right now
 // (the alias-status endpoint runs the query path's flattening): the addresses, where they came
-// from, the TTL left, the age of the last good answer, the upstream and the last error.
+// from, the TTL left, the age of the last good answer, the upstream, and the last error on a
+// line of its own under the row.
 // Stale and failing rows stand out by a word and an icon, not by colour alone.
 
 import { useEffect, useState } from "preact/hooks";
@@ -83,8 +84,7 @@ export function AliasHealth(props: { session: Session; zone: string }) {
             <caption class="visually-hidden">ALIAS health of {props.zone}</caption>
             <thead>
               <tr>
-                <th scope="col">ALIAS</th>
-                <th scope="col">Target</th>
+                <th scope="col">ALIAS → target</th>
                 <th scope="col">Type</th>
                 <th scope="col">Status</th>
                 <th scope="col">Addresses</th>
@@ -92,33 +92,47 @@ export function AliasHealth(props: { session: Session; zone: string }) {
                 <th scope="col">TTL left</th>
                 <th scope="col">Last good answer</th>
                 <th scope="col">Upstream</th>
-                <th scope="col">Last error</th>
               </tr>
             </thead>
             <tbody>
               {report.aliases.flatMap((alias) =>
-                alias.types.map((row) => (
-                  <tr
-                    key={`${alias.owner} ${row.type}`}
-                    class={`row-${row.status}`}
-                    data-owner={alias.owner}
-                    data-type={row.type}
-                    data-status={row.status}
-                  >
-                    <th scope="row">{alias.owner}</th>
-                    <td>{alias.target}</td>
-                    <td>{row.type}</td>
-                    <td>
-                      <span class={`badge ${row.status}`}>{STATUS_TEXT[row.status]}</span>
-                    </td>
-                    <td class="addresses">{row.addresses.join(" ") || "—"}</td>
-                    <td>{row.source}</td>
-                    <td>{row.ttl_left === null ? "—" : `${row.ttl_left} s`}</td>
-                    <td>{ago(row.age_s)}</td>
-                    <td class="content">{row.upstream ?? "—"}</td>
-                    <td class="content">{row.error ?? "—"}</td>
-                  </tr>
-                )),
+                alias.types.flatMap((row) => {
+                  const id = `${alias.owner} ${row.type}`;
+                  const cells = (
+                    <tr
+                      key={id}
+                      class={`row-${row.status}`}
+                      data-owner={alias.owner}
+                      data-type={row.type}
+                      data-status={row.status}
+                    >
+                      <th scope="row">
+                        {alias.owner} → <span class="target">{alias.target}</span>
+                      </th>
+                      <td>{row.type}</td>
+                      <td>
+                        <span class={`badge ${row.status}`}>{STATUS_TEXT[row.status]}</span>
+                      </td>
+                      <td class="addresses">{row.addresses.join(" ") || "—"}</td>
+                      <td>{row.source}</td>
+                      <td>{row.ttl_left === null ? "—" : `${row.ttl_left} s`}</td>
+                      <td>{ago(row.age_s)}</td>
+                      <td class="content" title={row.upstream ?? undefined}>
+                        {row.upstream?.replace(/^https?:\/\//, "") ?? "—"}
+                      </td>
+                    </tr>
+                  );
+                  if (!row.error) return [cells];
+                  // The last error gets a line of its own, under its row, at full width.
+                  return [
+                    cells,
+                    <tr key={`${id} error`} class={`row-${row.status} error-row`} data-error-for={id}>
+                      <td colSpan={8}>
+                        <strong>Last error ({row.type}):</strong> {row.error}
+                      </td>
+                    </tr>,
+                  ];
+                }),
               )}
             </tbody>
           </table>
