@@ -64,7 +64,7 @@ wasm_bindgen_version() {
 }
 
 # ensure_worker_toolchain: worker-build, wasm-bindgen-cli at Cargo.lock's wasm-bindgen version,
-# and the npm packages of package-lock.json (wrangler, esbuild, binaryen). Nothing is fetched
+# and the npm packages of package-lock.json (ensure_npm_packages). Nothing is fetched
 # from outside the package registries.
 ensure_worker_toolchain() {
   ensure_rust || return 1
@@ -80,6 +80,12 @@ ensure_worker_toolchain() {
     echo "    installing wasm-bindgen-cli $wb (a few minutes, once)"
     cargo install wasm-bindgen-cli --version "$wb" --quiet || return 1
   fi
+  ensure_npm_packages
+}
+
+# ensure_npm_packages: node, and the npm packages package-lock.json pins (wrangler, esbuild,
+# binaryen; the dashboard's preact, typescript and playwright-core).
+ensure_npm_packages() {
   command -v node >/dev/null || ensure_apt nodejs npm || return 1
   npm_packages_current && return 0
   local modules=$FLATAPEX_ROOT/node_modules
@@ -88,7 +94,7 @@ ensure_worker_toolchain() {
     echo "node_modules links to $(readlink -f "$modules"), which does not hold the versions package-lock.json pins: run npm ci there, or remove the link" >&2
     return 1
   fi
-  echo "    installing npm packages (wrangler, esbuild, binaryen) with npm ci"
+  echo "    installing npm packages (wrangler, esbuild, binaryen, preact, typescript, playwright-core) with npm ci"
   (cd "$FLATAPEX_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || return 1
 }
 
