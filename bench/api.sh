@@ -36,7 +36,7 @@ results+=("$(/usr/bin/python3 bench/api-latency.py "flatapex serve" "http://127.
 
 echo "== the Worker in wrangler dev"
 mkdir -p "$work/edge"
-sed "s|main = \"../../build/index.js\"|main = \"$PWD/build/index.js\"|" tests/e2e/wrangler.toml >"$work/edge/wrangler.toml"
+sed -e "s|main = \"../../build/index.js\"|main = \"$PWD/build/index.js\"|" -e "s|directory = \"../../ui/dist\"|directory = \"$PWD/ui/dist\"|" tests/e2e/wrangler.toml >"$work/edge/wrangler.toml"
 echo "FLATAPEX_API_KEYS='[{\"name\":\"bench\",\"key\":\"$key\"}]'" >"$work/edge/.dev.vars"
 edge=$(free_port)
 (cd "$work/edge" && setsid "$FLATAPEX_ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$edge" \

@@ -151,14 +151,16 @@ def lexicon(port, base):
     check_doh("DoH: no A record was written", base, name, "A", [])
 
 
-def wait_ready(base):
+def wait_ready(base, log_path):
     for _ in range(300):
         try:
             urllib.request.urlopen(f"{base}/health", timeout=1)
             return
         except OSError:
             time.sleep(0.1)
-    sys.exit(f"FAIL {base} did not come up")
+    with open(log_path, errors="replace") as f:
+        said = f.read()[-3000:]
+    sys.exit(f"FAIL {base} did not come up in 30 s; it said:\n{said}")
 
 
 def write_keys(path, as_array):
@@ -190,6 +192,9 @@ def start_edge(root, work):
     """wrangler dev with the built worker, an empty local KV (octoDNS creates the zone)."""
     with open(os.path.join(root, "tests/e2e/wrangler.toml")) as f:
         config = f.read().replace('main = "../../build/index.js"', f'main = "{root}/build/index.js"')
+    # Paths in the template are relative to tests/e2e; this copy lives elsewhere.
+    config = config.replace('directory = "../../ui/dist"', f'directory = "{root}/ui/dist"')
+    assert f'"{root}/ui/dist"' in config, "the [assets] line of tests/e2e/wrangler.toml changed"
     with open(os.path.join(work, "wrangler.toml"), "w") as f:
         f.write(config)
     write_keys(os.path.join(work, ".dev.vars"), as_array=True)
@@ -265,7 +270,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     print(f"== {mode}: {base}")
     try:
-        wait_ready(base)
+        wait_ready(base, os.path.join(work, "server.log"))
         octodns(venv, work, port)
         check_doh("DoH: the apex ALIAS is flattened", base, "example.com", "A", ["192.0.2.1"])
         check_doh("DoH: MX", base, "example.com", "MX", ["10 mail.example.com."])
