@@ -1,0 +1,7 @@
+//! DNSSEC online signing (RFC 4033–4035; docs/ARCHITECTURE.md, "DNSSEC"): the pure rules, and
+//! the [`Signer`] port each shell implements with its own crypto (ring natively, WebCrypto at
+//! the edge).
+
+pub mod signer;
+
+pub use signer::{Algorithm, KeySecret, SignError, Signer};
