@@ -2,6 +2,14 @@
 //! the [`Signer`] port each shell implements with its own crypto (ring natively, WebCrypto at
 //! the edge).
 
+pub mod cache;
+pub mod denial;
+pub mod keys;
+pub mod records;
+pub mod rrsig;
+pub mod sign;
 pub mod signer;
 
-pub use signer::{Algorithm, KeySecret, SignError, Signer};
+pub use cache::SignatureCache;
+pub use keys::{ZoneKey, ZoneSigning};
+pub use signer::{Algorithm, KeySecret, NoSigner, SignError, Signer};

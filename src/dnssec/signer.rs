@@ -91,3 +91,21 @@ pub trait Signer {
     /// Signs `data` with `zone`'s key.
     async fn sign(&self, zone: &Name, data: &[u8]) -> Result<Vec<u8>, SignError>;
 }
+
+/// The signer of a server without DNSSEC keys: every zone with a DNSKEY is broken for DO
+/// queries, every other zone answers unsigned.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSigner;
+
+impl Signer for NoSigner {
+    fn key_of(&self, _zone: &Name) -> Option<(Algorithm, Vec<u8>)> {
+        None
+    }
+
+    async fn sign(&self, zone: &Name, _data: &[u8]) -> Result<Vec<u8>, SignError> {
+        Err(SignError {
+            zone: zone.clone(),
+            reason: "no DNSSEC keys are loaded".to_string(),
+        })
+    }
+}
