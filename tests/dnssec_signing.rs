@@ -55,7 +55,13 @@ fn zone_text(dnskey: &str, extra: &str) -> String {
     )
 }
 
-fn signing_responder(text: &str, keys: &[&KeySecret]) -> (Responder<MemoryStore, NoUpstreams, Counting>, Arc<AtomicUsize>) {
+fn signing_responder(
+    text: &str,
+    keys: &[&KeySecret],
+) -> (
+    Responder<MemoryStore, NoUpstreams, Counting>,
+    Arc<AtomicUsize>,
+) {
     let origin = Name::from_str("sig.test.").unwrap();
     let zone = load_zone("sig.test.zone", text, &origin, None, &NoIncludes)
         .unwrap()
@@ -98,7 +104,11 @@ fn ask_with(
     Message::from_vec(&response.framed.bytes).unwrap()
 }
 
-fn ask(responder: &Responder<MemoryStore, NoUpstreams, Counting>, name: &str, qtype: RecordType) -> Message {
+fn ask(
+    responder: &Responder<MemoryStore, NoUpstreams, Counting>,
+    name: &str,
+    qtype: RecordType,
+) -> Message {
     ask_with(responder, name, qtype, true, false, Transport::Tcp, 1232)
 }
 
@@ -137,8 +147,10 @@ fn verify_section(records: &[Record], key: &DNSKEY, referral: bool) -> usize {
             verified += 1;
         } else if !(referral && record.record_type() == RecordType::NS) {
             assert!(
-                records.iter().filter_map(rrsig).any(|sig| sig.input().type_covered
-                    == record.record_type()),
+                records
+                    .iter()
+                    .filter_map(rrsig)
+                    .any(|sig| sig.input().type_covered == record.record_type()),
                 "{record} is not signed"
             );
         }
@@ -148,7 +160,8 @@ fn verify_section(records: &[Record], key: &DNSKEY, referral: bool) -> usize {
 
 fn verify(message: &Message, key: &DNSKEY) -> usize {
     let referral = !message.metadata.authoritative;
-    verify_section(&message.answers, key, false) + verify_section(&message.authorities, key, referral)
+    verify_section(&message.answers, key, false)
+        + verify_section(&message.authorities, key, referral)
 }
 
 fn nsec_types(message: &Message) -> Vec<RecordType> {
@@ -166,7 +179,10 @@ fn signed_zone(algorithm: Algorithm) {
     let key = generate(&Name::from_str("sig.test.").unwrap(), algorithm).unwrap();
     let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
     let dnskey = dnskey_of(&responder);
-    assert_eq!(verify(&ask(&responder, "sig.test.", RecordType::DNSKEY), &dnskey), 1);
+    assert_eq!(
+        verify(&ask(&responder, "sig.test.", RecordType::DNSKEY), &dnskey),
+        1
+    );
     for (name, qtype, sets) in [
         ("sig.test.", RecordType::A, 1),
         ("Sig.Test.", RecordType::MX, 1),
@@ -178,12 +194,22 @@ fn signed_zone(algorithm: Algorithm) {
         ("secure.sig.test.", RecordType::DS, 1),
     ] {
         let message = ask(&responder, name, qtype);
-        assert_eq!(message.metadata.response_code, ResponseCode::NoError, "{name} {qtype}");
+        assert_eq!(
+            message.metadata.response_code,
+            ResponseCode::NoError,
+            "{name} {qtype}"
+        );
         assert_eq!(verify(&message, &dnskey), sets, "{name} {qtype}: {message}");
     }
     // A wildcard answer is signed as an exact match: Labels counts the query name's labels.
     let wild = ask(&responder, "x.wild.sig.test.", RecordType::TXT);
-    let labels = wild.answers.iter().find_map(rrsig).unwrap().input().num_labels;
+    let labels = wild
+        .answers
+        .iter()
+        .find_map(rrsig)
+        .unwrap()
+        .input()
+        .num_labels;
     assert_eq!(labels, 4);
 
     // NXDOMAIN: NOERROR with NSEC RRSIG NSEC NXNAME and the signed SOA (RFC 9824 §3.1) …
@@ -192,14 +218,34 @@ fn signed_zone(algorithm: Algorithm) {
     assert_eq!(verify(&nx, &dnskey), 2);
     assert_eq!(
         nsec_types(&nx),
-        [RecordType::RRSIG, RecordType::NSEC, RecordType::Unknown(128)]
+        [
+            RecordType::RRSIG,
+            RecordType::NSEC,
+            RecordType::Unknown(128)
+        ]
     );
     // … NXDOMAIN again with Compact Answers OK (RFC 9824 §3) …
-    let co = ask_with(&responder, "nope.sig.test.", RecordType::A, true, true, Transport::Tcp, 1232);
+    let co = ask_with(
+        &responder,
+        "nope.sig.test.",
+        RecordType::A,
+        true,
+        true,
+        Transport::Tcp,
+        1232,
+    );
     assert_eq!(co.metadata.response_code, ResponseCode::NXDomain);
     assert_eq!(verify(&co, &dnskey), 2);
     // … and plain NXDOMAIN without DO.
-    let plain = ask_with(&responder, "nope.sig.test.", RecordType::A, false, false, Transport::Tcp, 1232);
+    let plain = ask_with(
+        &responder,
+        "nope.sig.test.",
+        RecordType::A,
+        false,
+        false,
+        Transport::Tcp,
+        1232,
+    );
     assert_eq!(plain.metadata.response_code, ResponseCode::NXDomain);
     assert!(plain.authorities.iter().all(|r| rrsig(r).is_none()));
 
@@ -207,7 +253,14 @@ fn signed_zone(algorithm: Algorithm) {
     let nodata = ask(&responder, "sig.test.", RecordType::TXT);
     assert_eq!(verify(&nodata, &dnskey), 2);
     let types = nodata_types(&nodata);
-    for t in [RecordType::SOA, RecordType::NS, RecordType::A, RecordType::MX, RecordType::DNSKEY, RecordType::CDS] {
+    for t in [
+        RecordType::SOA,
+        RecordType::NS,
+        RecordType::A,
+        RecordType::MX,
+        RecordType::DNSKEY,
+        RecordType::CDS,
+    ] {
         assert!(types.contains(&t), "{t} missing from {types:?}");
     }
     assert!(!types.contains(&RecordType::TXT));
@@ -220,10 +273,18 @@ fn signed_zone(algorithm: Algorithm) {
     let insecure = ask(&responder, "a.insecure.sig.test.", RecordType::A);
     assert!(!insecure.metadata.authoritative);
     assert_eq!(verify(&insecure, &dnskey), 1);
-    assert_eq!(nsec_types(&insecure), [RecordType::NS, RecordType::RRSIG, RecordType::NSEC]);
+    assert_eq!(
+        nsec_types(&insecure),
+        [RecordType::NS, RecordType::RRSIG, RecordType::NSEC]
+    );
     let secure = ask(&responder, "a.secure.sig.test.", RecordType::A);
     assert_eq!(verify(&secure, &dnskey), 1);
-    assert!(secure.authorities.iter().any(|r| r.record_type() == RecordType::DS));
+    assert!(
+        secure
+            .authorities
+            .iter()
+            .any(|r| r.record_type() == RecordType::DS)
+    );
 }
 
 fn nodata_types(message: &Message) -> Vec<RecordType> {
@@ -244,34 +305,62 @@ fn every_answer_shape_verifies_with_algorithm_15() {
 
 #[test]
 fn tampered_data_fails_verification() {
-    let key = generate(&Name::from_str("sig.test.").unwrap(), Algorithm::EcdsaP256Sha256).unwrap();
+    let key = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
     let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
     let dnskey = dnskey_of(&responder);
     let mut message = ask(&responder, "sig.test.", RecordType::A);
     let sig = message.answers.iter().find_map(rrsig).unwrap().clone();
-    let a = message.answers.iter_mut().find(|r| r.record_type() == RecordType::A).unwrap();
+    let a = message
+        .answers
+        .iter_mut()
+        .find(|r| r.record_type() == RecordType::A)
+        .unwrap();
     a.data = RData::A(A::new(192, 0, 2, 99));
     let tampered = vec![a.clone()];
-    assert!(dnskey.verify_rrsig(&tampered[0].name, DNSClass::IN, &sig, tampered.iter()).is_err());
+    assert!(
+        dnskey
+            .verify_rrsig(&tampered[0].name, DNSClass::IN, &sig, tampered.iter())
+            .is_err()
+    );
 }
 
 #[test]
 fn a_warm_answer_costs_no_signature() {
-    let key = generate(&Name::from_str("sig.test.").unwrap(), Algorithm::EcdsaP256Sha256).unwrap();
+    let key = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
     let (responder, calls) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
     ask(&responder, "sig.test.", RecordType::A);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     ask(&responder, "SIG.test.", RecordType::A);
     ask(&responder, "sig.test.", RecordType::A);
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "the cached signature was reused");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the cached signature was reused"
+    );
     ask(&responder, "sig.test.", RecordType::MX);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[test]
 fn a_dnskey_without_its_private_key_gives_servfail_to_validators_only() {
-    let key = generate(&Name::from_str("sig.test.").unwrap(), Algorithm::EcdsaP256Sha256).unwrap();
-    let other = generate(&Name::from_str("sig.test.").unwrap(), Algorithm::EcdsaP256Sha256).unwrap();
+    let key = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
+    let other = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
     for keys in [vec![], vec![&other]] {
         let (responder, calls) = signing_responder(&zone_text(&dnskey_line(&key), ""), &keys);
         let message = ask(&responder, "sig.test.", RecordType::A);
@@ -279,7 +368,15 @@ fn a_dnskey_without_its_private_key_gives_servfail_to_validators_only() {
         let ede = Ede::of_message(&message).expect("an EDE says why");
         assert!(ede.text.contains("sig.test."), "{}", ede.text);
         assert_eq!(calls.load(Ordering::SeqCst), 0);
-        let plain = ask_with(&responder, "sig.test.", RecordType::A, false, false, Transport::Tcp, 1232);
+        let plain = ask_with(
+            &responder,
+            "sig.test.",
+            RecordType::A,
+            false,
+            false,
+            Transport::Tcp,
+            1232,
+        );
         assert_eq!(plain.metadata.response_code, ResponseCode::NoError);
         assert_eq!(plain.answers.len(), 1);
     }
@@ -287,32 +384,85 @@ fn a_dnskey_without_its_private_key_gives_servfail_to_validators_only() {
 
 #[test]
 fn a_zone_without_dnskey_answers_unsigned() {
-    let key = generate(&Name::from_str("sig.test.").unwrap(), Algorithm::EcdsaP256Sha256).unwrap();
+    let key = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
     let (responder, calls) = signing_responder(&zone_text("", ""), &[&key]);
-    for (name, qtype) in [("sig.test.", RecordType::A), ("nope.sig.test.", RecordType::A)] {
+    for (name, qtype) in [
+        ("sig.test.", RecordType::A),
+        ("nope.sig.test.", RecordType::A),
+    ] {
         let message = ask(&responder, name, qtype);
-        assert!(message.answers.iter().chain(&message.authorities).all(|r| rrsig(r).is_none()));
+        assert!(
+            message
+                .answers
+                .iter()
+                .chain(&message.authorities)
+                .all(|r| rrsig(r).is_none())
+        );
     }
-    assert_eq!(ask(&responder, "nope.sig.test.", RecordType::A).metadata.response_code, ResponseCode::NXDomain);
+    assert_eq!(
+        ask(&responder, "nope.sig.test.", RecordType::A)
+            .metadata
+            .response_code,
+        ResponseCode::NXDomain
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
 #[test]
 fn signed_answers_over_the_udp_limit_are_truncated() {
-    let key = generate(&Name::from_str("sig.test.").unwrap(), Algorithm::EcdsaP256Sha256).unwrap();
+    let key = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
     let many: String = (0..30).map(|i| format!("big TXT \"{i:0>40}\"\n")).collect();
     let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), &many), &[&key]);
-    let udp = ask_with(&responder, "big.sig.test.", RecordType::TXT, true, false, Transport::Udp, 1232);
+    let udp = ask_with(
+        &responder,
+        "big.sig.test.",
+        RecordType::TXT,
+        true,
+        false,
+        Transport::Udp,
+        1232,
+    );
     assert!(udp.metadata.truncation);
     assert!(udp.answers.is_empty());
     let tcp = ask(&responder, "big.sig.test.", RecordType::TXT);
     assert!(!tcp.metadata.truncation);
     assert_eq!(verify(&tcp, &dnskey_of(&responder)), 1);
-    // Just under the limit unsigned, over it signed: DO changes the outcome.
-    let small: String = (0..20).map(|i| format!("mid TXT \"{i:0>40}\"\n")).collect();
-    let (mid, _) = signing_responder(&zone_text(&dnskey_line(&key), &small), &[&key]);
-    let unsigned = ask_with(&mid, "mid.sig.test.", RecordType::TXT, false, false, Transport::Udp, 1232);
-    assert!(!unsigned.metadata.truncation);
-    let signed = ask_with(&mid, "mid.sig.test.", RecordType::TXT, true, false, Transport::Udp, 1232);
-    assert!(signed.metadata.truncation && signed.answers.is_empty());
+    // Somewhere the RRSIG tips a set over the limit: unsigned it fits, signed it is truncated.
+    let tipping = (10..30).find(|n| {
+        let records: String = (0..*n).map(|i| format!("mid TXT \"{i:0>40}\"\n")).collect();
+        let (mid, _) = signing_responder(&zone_text(&dnskey_line(&key), &records), &[&key]);
+        let signed = ask_with(
+            &mid,
+            "mid.sig.test.",
+            RecordType::TXT,
+            true,
+            false,
+            Transport::Udp,
+            1232,
+        );
+        if !signed.metadata.truncation {
+            return false;
+        }
+        assert!(signed.answers.is_empty());
+        let unsigned = ask_with(
+            &mid,
+            "mid.sig.test.",
+            RecordType::TXT,
+            false,
+            false,
+            Transport::Udp,
+            1232,
+        );
+        assert!(!unsigned.metadata.truncation, "{n} records fit unsigned");
+        true
+    });
+    assert!(tipping.is_some());
 }

@@ -251,3 +251,71 @@ pub fn parse_private_file(text: &str, algorithm: u8) -> Result<Vec<u8>, String> 
     }
     Ok(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    /// A pair made by BIND 9.18's `dnssec-keygen -a ECDSAP256SHA256 -f KSK bind.test` (a test
+    /// key, used nowhere else), and RFC 8080 §6.1's Ed25519 example. `read_pair` accepts them
+    /// only if ring finds that private and public key belong together; the DS is what
+    /// `dnssec-dsfromkey -2` printed for the first.
+    #[test]
+    fn reads_the_rfc_example_key_pairs() {
+        let dir = tempfile::tempdir().unwrap();
+        let pairs = [
+            (
+                "Kbind.test.+013+62782",
+                "; This is a key-signing key, keyid 62782, for bind.test.\nbind.test. IN DNSKEY 257 3 13 ydg7SkYKiCL8r4PgrE8p+EYV0wmmy1OVnGeoa5Rhaa9v+t0bZ/ptOVFz orFbXnq6r08R81md799/qpnPZvj46Q==\n",
+                "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\nPrivateKey: lDNpH9+VoXJ8bukf9SdaJEKyhByjWR+2IrFq/oPum8g=\n",
+            ),
+            (
+                "Kexample.com.+015+03613",
+                "example.com. 3600 IN DNSKEY 257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=",
+                "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\nPrivateKey: ODIyNjAzODQ2MjgwODAxMjI2NDUxOTAyMDQxNDIyNjI=\n",
+            ),
+        ];
+        for (stem, key, private) in pairs {
+            std::fs::write(dir.path().join(format!("{stem}.key")), key).unwrap();
+            std::fs::write(dir.path().join(format!("{stem}.private")), private).unwrap();
+        }
+        let secrets = read_dir(dir.path()).unwrap();
+        assert_eq!(secrets.len(), 2);
+        assert_eq!(secrets[0].zone, Name::from_str("bind.test.").unwrap());
+        assert_eq!(file_stem(&secrets[0]), "Kbind.test.+013+62782");
+        assert_eq!(file_stem(&secrets[1]), "Kexample.com.+015+03613");
+        let dnskey = Dnskey::csk(secrets[0].algorithm, &secrets[0].public_key);
+        assert_eq!(
+            crate::dnssec::records::ds_text(&dnskey.ds_rdata(&secrets[0].zone)),
+            "62782 13 2 6404A2D80743AFA9094C2D6F7320CF04D52006DAB6D71CEBB5A9B43F259C8007"
+        );
+    }
+
+    #[test]
+    fn generated_pairs_round_trip_and_mismatches_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let zone = Name::from_str("Gen.Test.").unwrap();
+        for algorithm in [Algorithm::EcdsaP256Sha256, Algorithm::Ed25519] {
+            let secret = generate(&zone, algorithm).unwrap();
+            let (_, private) = write_pair(dir.path(), &secret).unwrap();
+            assert_eq!(read_pair(&private).unwrap(), secret);
+            assert!(
+                write_pair(dir.path(), &secret)
+                    .unwrap_err()
+                    .contains("exists already")
+            );
+        }
+        // A private key that is not the public key's.
+        let a = generate(&zone, Algorithm::Ed25519).unwrap();
+        let b = generate(&zone, Algorithm::Ed25519).unwrap();
+        let stem = dir.path().join("Kbad.");
+        std::fs::write(stem.with_extension("key"), key_file_text(&a)).unwrap();
+        std::fs::write(stem.with_extension("private"), private_file_text(&b)).unwrap();
+        let error = read_pair(&stem.with_extension("private")).unwrap_err();
+        assert!(
+            error.contains("Kbad.private") && error.contains("not an Ed25519 key pair"),
+            "{error}"
+        );
+    }
+}
