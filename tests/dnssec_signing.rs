@@ -320,7 +320,7 @@ fn tampered_data_fails_verification() {
         .find(|r| r.record_type() == RecordType::A)
         .unwrap();
     a.data = RData::A(A::new(192, 0, 2, 99));
-    let tampered = vec![a.clone()];
+    let tampered = [a.clone()];
     assert!(
         dnskey
             .verify_rrsig(&tampered[0].name, DNSClass::IN, &sig, tampered.iter())

@@ -58,11 +58,8 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         {
             self.prove_delegation(&cut, answer).await?;
         }
-        let referral = !answer.authoritative;
-        answer.answers = self.sign_section(&answer.answers, false, now_ms).await?;
-        answer.authorities = self
-            .sign_section(&answer.authorities, referral, now_ms)
-            .await?;
+        answer.answers = self.sign_section(&answer.answers, now_ms).await?;
+        answer.authorities = self.sign_section(&answer.authorities, now_ms).await?;
         Ok(())
     }
 
@@ -148,13 +145,8 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
     }
 
     /// `records` grouped into RRsets, each followed by its RRSIG when a signed zone owns it.
-    /// The NS of a referral are not signed: the child owns them (RFC 4035 §2.2).
-    async fn sign_section(
-        &self,
-        records: &[Record],
-        referral: bool,
-        now_ms: u64,
-    ) -> Result<Vec<Record>, String> {
+    /// NS below an apex are a delegation's, which the child owns: not signed (RFC 4035 §2.2).
+    async fn sign_section(&self, records: &[Record], now_ms: u64) -> Result<Vec<Record>, String> {
         let mut sets: Vec<Vec<Record>> = Vec::new();
         for record in records {
             let same = |set: &&mut Vec<Record>| {
@@ -170,13 +162,15 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         for mut set in sets {
             let rtype = set[0].record_type();
             let owner = set[0].name.clone();
-            let unsigned = rtype == RecordType::RRSIG || (referral && rtype == RecordType::NS);
-            let zone = if unsigned {
+            let zone = if rtype == RecordType::RRSIG {
                 None
             } else {
                 self.signing_zone(&owner, rtype).await?
             };
-            let Some((_, key)) = zone else {
+            let cut = |(zone, _): &SigningZone| {
+                rtype == RecordType::NS && !zone.apex().eq_ignore_root(&owner)
+            };
+            let Some((_, key)) = zone.filter(|z| !cut(z)) else {
                 out.extend(set);
                 continue;
             };
