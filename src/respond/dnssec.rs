@@ -46,8 +46,11 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         answer: &mut Answer,
         now_ms: u64,
     ) -> Result<(), String> {
+        // The proofs are signed where they are made, by the zone that makes them: an NSEC at
+        // a cut is the parent's even when the child is hosted here too.
+        let mut proof = Vec::new();
         if answer.is_negative() {
-            self.deny(query, answer).await?;
+            proof = self.deny(query, answer, now_ms).await?;
         } else if !answer.authoritative
             && answer.answers.is_empty()
             && let Some(cut) = answer
@@ -56,10 +59,11 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
                 .find(|r| r.record_type() == RecordType::NS)
                 .map(|r| r.name.clone())
         {
-            self.prove_delegation(&cut, answer).await?;
+            proof = self.prove_delegation(&cut, now_ms).await?;
         }
         answer.answers = self.sign_section(&answer.answers, now_ms).await?;
         answer.authorities = self.sign_section(&answer.authorities, now_ms).await?;
+        answer.authorities.extend(proof);
         Ok(())
     }
 
@@ -97,51 +101,70 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
 
     /// RFC 9824: NXDOMAIN and NODATA become one NSEC at the denied name (the end of a chain).
     /// NXDOMAIN is answered as NOERROR unless the query set Compact Answers OK (§3).
-    async fn deny(&self, query: &Query, answer: &mut Answer) -> Result<(), String> {
+    async fn deny(
+        &self,
+        query: &Query,
+        answer: &mut Answer,
+        now_ms: u64,
+    ) -> Result<Vec<Record>, String> {
         let qtype = query.qtype();
         let name = match answer.answers.last().map(|r| &r.data) {
             Some(RData::CNAME(target)) => target.0.clone(),
             _ => query.question.name().clone(),
         };
-        let Some((zone, _)) = self.signing_zone(&name, qtype).await? else {
-            return Ok(());
+        let Some((zone, key)) = self.signing_zone(&name, qtype).await? else {
+            return Ok(Vec::new());
         };
         let ttl = answer
             .authorities
             .iter()
             .find(|r| r.record_type() == RecordType::SOA)
             .map_or(zone.negative_ttl(), |soa| soa.ttl);
-        if answer.rcode == ResponseCode::NXDomain {
-            answer.authorities.push(no_such_name(&name, ttl));
+        let record = if answer.rcode == ResponseCode::NXDomain {
             if !query.edns.as_ref().is_some_and(|e| e.compact_ok) {
                 answer.rcode = ResponseCode::NoError;
             }
+            no_such_name(&name, ttl)
         } else {
-            let types = types_at(&zone, &name, qtype, true);
-            answer.authorities.push(nsec(&name, ttl, &types));
-        }
-        Ok(())
+            nsec(&name, ttl, &types_at(&zone, &name, qtype, true))
+        };
+        self.signed(&key, vec![record], now_ms).await
+    }
+
+    /// `set` (one RRset) followed by its RRSIG by `key`.
+    async fn signed(
+        &self,
+        key: &ZoneKey,
+        set: Vec<Record>,
+        now_ms: u64,
+    ) -> Result<Vec<Record>, String> {
+        let ttl = set.iter().map(|r| r.ttl).min().unwrap_or(0);
+        let refs: Vec<&Record> = set.iter().collect();
+        let rrsig = sign_rrset(key, &self.signer, &self.signatures, &refs, ttl, now_ms)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = set;
+        out.push(rrsig);
+        Ok(out)
     }
 
     /// A referral to `cut` carries the cut's signed DS, or an NSEC at the cut with NS and no DS
     /// that proves the delegation insecure (RFC 4035 §3.1.4, §5.2).
-    async fn prove_delegation(&self, cut: &Name, answer: &mut Answer) -> Result<(), String> {
-        let Some((zone, _)) = self.signing_zone(cut, RecordType::DS).await? else {
-            return Ok(());
+    async fn prove_delegation(&self, cut: &Name, now_ms: u64) -> Result<Vec<Record>, String> {
+        let Some((zone, key)) = self.signing_zone(cut, RecordType::DS).await? else {
+            return Ok(Vec::new());
         };
         let Some(node) = zone.node(cut) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
-        match node.rrset(RecordType::DS) {
-            Some(ds) => answer.authorities.extend(zone.records_of(ds, cut)),
+        let set = match node.rrset(RecordType::DS) {
+            Some(ds) => zone.records_of(ds, cut),
             None => {
                 let types = types_at(&zone, cut, RecordType::DS, false);
-                answer
-                    .authorities
-                    .push(nsec(cut, zone.negative_ttl(), &types));
+                vec![nsec(cut, zone.negative_ttl(), &types)]
             }
-        }
-        Ok(())
+        };
+        self.signed(&key, set, now_ms).await
     }
 
     /// `records` grouped into RRsets, each followed by its RRSIG when a signed zone owns it.
@@ -179,12 +202,7 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
             for record in &mut set {
                 record.ttl = ttl;
             }
-            let refs: Vec<&Record> = set.iter().collect();
-            let rrsig = sign_rrset(&key, &self.signer, &self.signatures, &refs, ttl, now_ms)
-                .await
-                .map_err(|e| e.to_string())?;
-            out.extend(set);
-            out.push(rrsig);
+            out.extend(self.signed(&key, set, now_ms).await?);
         }
         Ok(out)
     }
