@@ -7,9 +7,11 @@ pub mod denial;
 pub mod keys;
 pub mod records;
 pub mod rrsig;
+pub mod secret;
 pub mod sign;
 pub mod signer;
 
 pub use cache::SignatureCache;
 pub use keys::{ZoneKey, ZoneSigning};
+pub use secret::parse_key_secrets;
 pub use signer::{Algorithm, KeySecret, NoSigner, SignError, Signer};

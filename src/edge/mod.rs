@@ -8,6 +8,7 @@
 
 mod alias;
 mod api;
+pub mod dnssec;
 mod fetch_error;
 mod kv_backend;
 mod refresh;
