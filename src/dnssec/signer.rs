@@ -109,3 +109,15 @@ impl Signer for NoSigner {
         })
     }
 }
+
+/// A shared signer signs as the signer it points to (the edge keeps one per isolate and lends
+/// it to each request's responder).
+impl<T: Signer> Signer for &T {
+    fn key_of(&self, zone: &Name) -> Option<(Algorithm, Vec<u8>)> {
+        (**self).key_of(zone)
+    }
+
+    async fn sign(&self, zone: &Name, data: &[u8]) -> Result<Vec<u8>, SignError> {
+        (**self).sign(zone, data).await
+    }
+}
