@@ -466,3 +466,49 @@ fn signed_answers_over_the_udp_limit_are_truncated() {
     });
     assert!(tipping.is_some());
 }
+
+#[test]
+fn a_hosted_unsigned_child_is_proven_insecure_by_the_parent() {
+    let key = generate(
+        &Name::from_str("sig.test.").unwrap(),
+        Algorithm::EcdsaP256Sha256,
+    )
+    .unwrap();
+    let parent = zone_text(
+        &dnskey_line(&key),
+        "child NS ns1.child\nns1.child A 192.0.2.54\n",
+    );
+    let child = "$ORIGIN child.sig.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 60\n\
+                 @ NS ns1\nns1 A 192.0.2.54\nhost A 192.0.2.99\n";
+    let load = |origin: &str, text: &str| {
+        load_zone(
+            "z.zone",
+            text,
+            &Name::from_str(origin).unwrap(),
+            None,
+            &NoIncludes,
+        )
+        .unwrap()
+        .zone
+    };
+    let zones: ZoneSet = [load("sig.test.", &parent), load("child.sig.test.", child)]
+        .into_iter()
+        .collect();
+    let mut inner = RingSigner::new();
+    inner.add(&key).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let responder = Responder::new(MemoryStore::new(zones), NoUpstreams, Arc::default())
+        .with_signer(Counting { inner, calls }, Arc::default());
+    let dnskey = dnskey_of(&responder);
+    // DS at the child's apex is the parent's: NODATA with an NSEC (NS, no DS) the parent signs.
+    let ds = ask(&responder, "child.sig.test.", RecordType::DS);
+    assert_eq!(
+        nodata_types(&ds),
+        [RecordType::NS, RecordType::RRSIG, RecordType::NSEC]
+    );
+    assert_eq!(verify(&ds, &dnskey), 2);
+    // The child itself answers unsigned.
+    let host = ask(&responder, "host.child.sig.test.", RecordType::A);
+    assert_eq!(host.answers.len(), 1);
+    assert!(host.answers.iter().all(|r| rrsig(r).is_none()));
+}

@@ -5,7 +5,6 @@
 //! queries in one validity bucket share a key, and any change to the data or the key misses.
 
 use std::hash::BuildHasherDefault;
-use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 use lru::LruCache;
@@ -19,6 +18,7 @@ pub const DEFAULT_SIGNATURES: usize = 100_000;
 /// A bounded, least-recently-used map from what was signed to its signature.
 pub struct SignatureCache {
     entries: Mutex<Lru>,
+    capacity: usize,
 }
 
 impl Default for SignatureCache {
@@ -36,14 +36,14 @@ impl std::fmt::Debug for SignatureCache {
 }
 
 impl SignatureCache {
-    /// A cache of at most `capacity` signatures (at least one).
+    /// A cache of at most `capacity` signatures (at least one). Nothing is allocated up front:
+    /// a responder made per request (the edge) pays nothing for an empty cache.
     pub fn new(capacity: usize) -> Self {
-        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         SignatureCache {
-            entries: Mutex::new(LruCache::with_hasher(
-                capacity,
+            entries: Mutex::new(LruCache::unbounded_with_hasher(
                 BuildHasherDefault::default(),
             )),
+            capacity: capacity.max(1),
         }
     }
 
@@ -63,7 +63,11 @@ impl SignatureCache {
 
     /// Keeps `signature` under `key`, evicting the least recently used one when full.
     pub fn put(&self, key: [u8; 32], signature: Vec<u8>) {
-        self.lock().put(key, signature);
+        let mut entries = self.lock();
+        entries.put(key, signature);
+        while entries.len() > self.capacity {
+            entries.pop_lru();
+        }
     }
 
     /// How many signatures are kept.
