@@ -31,6 +31,7 @@
 pub mod alias;
 pub mod answer;
 pub mod api;
+pub mod dnssec;
 pub mod doh;
 pub mod encoding;
 pub mod kv;

@@ -24,6 +24,7 @@ use super::keys::KeyRing;
 use super::pdns::zone_name;
 use super::route::{Route, method_not_allowed, route};
 use crate::alias::{Flattened, Flattener, Outcome, Source};
+use crate::dnssec::Signer;
 use crate::respond::Responder;
 use crate::store::ZoneStore;
 use crate::zone::Alias;
@@ -84,8 +85,8 @@ pub struct AliasStatus {
 
 /// Flattens every ALIAS of zone `apex` (`aliases`, as [`crate::zone::Zone::aliases`] lists
 /// them) for A and AAAA as a query would at `now_ms`, owners sorted.
-pub async fn alias_status<S: ZoneStore, F: Flattener>(
-    responder: &Responder<S, F>,
+pub async fn alias_status<S: ZoneStore, F: Flattener, G: Signer>(
+    responder: &Responder<S, F, G>,
     apex: &Name,
     aliases: Vec<(Name, Alias)>,
     now_ms: u64,
@@ -131,8 +132,8 @@ pub async fn alias_status<S: ZoneStore, F: Flattener>(
 }
 
 /// A and AAAA of one ALIAS, at once.
-async fn flatten_both<S: ZoneStore, F: Flattener>(
-    responder: &Responder<S, F>,
+async fn flatten_both<S: ZoneStore, F: Flattener, G: Signer>(
+    responder: &Responder<S, F, G>,
     alias: &Alias,
     now_ms: u64,
 ) -> [Flattened; 2] {
@@ -149,10 +150,10 @@ async fn flatten_both<S: ZoneStore, F: Flattener>(
 /// key (any that may use the zone), the zone served by `responder`'s store at exactly that
 /// apex (404 otherwise), and the report. The shell sends the outcome and runs the background
 /// work listed beside it.
-pub async fn answer_alias_status<S: ZoneStore, F: Flattener>(
+pub async fn answer_alias_status<S: ZoneStore, F: Flattener, G: Signer>(
     keys: &KeyRing,
     request: &ApiRequest<'_>,
-    responder: &Responder<S, F>,
+    responder: &Responder<S, F, G>,
     now_ms: u64,
 ) -> Option<(ApiOutcome, Vec<(Name, RecordType)>)> {
     let Ok(Route::AliasStatus(id)) = route(request.path) else {

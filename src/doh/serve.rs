@@ -69,8 +69,8 @@ pub struct Served {
 
 /// Answers one DoH request. `clock_ms` reads the shell's clock (for `Server-Timing` and the
 /// log); `health` builds the `/health` body when asked.
-pub async fn serve_doh<S, F, C, H>(
-    responder: &Responder<S, F>,
+pub async fn serve_doh<S, F, G, C, H>(
+    responder: &Responder<S, F, G>,
     req: &HttpRequest<'_>,
     limits: &Limits,
     now_ms: u64,
@@ -80,6 +80,7 @@ pub async fn serve_doh<S, F, C, H>(
 where
     S: ZoneStore,
     F: Flattener,
+    G: crate::dnssec::Signer,
     C: Fn() -> f64,
     H: Fn() -> Vec<u8>,
 {

@@ -8,11 +8,14 @@
 
 mod alias;
 mod api;
+pub mod dnssec;
 mod fetch_error;
 mod kv_backend;
 mod refresh;
 mod zones_endpoint;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use worker::{
@@ -21,12 +24,14 @@ use worker::{
 };
 
 use crate::alias::{MemoryAliasCache, Resolver, ResolverState};
+use crate::dnssec::SignatureCache;
 use crate::doh::{Health, HttpRequest, HttpResponse, Limits, Served, serve_doh};
 use crate::kv::KvZones;
 use crate::respond::Responder;
 use crate::settings::Settings;
 
 use alias::{EdgeAliasCache, FetchUpstream, WorkerTimer};
+use dnssec::WebCryptoSigner;
 use kv_backend::WorkersKv;
 use worker::kv::KvStore;
 
@@ -41,6 +46,33 @@ struct Isolate {
     aliases: MemoryAliasCache,
     /// The ALIAS resolver's flights, failure rechecks and upstream health.
     alias_state: Arc<ResolverState>,
+    /// DNSSEC signatures already made (docs/ARCHITECTURE.md, "DNSSEC").
+    signatures: Arc<SignatureCache>,
+}
+
+thread_local! {
+    /// The DNSSEC signer of this isolate: its WebCrypto keys are JavaScript objects, so it
+    /// lives beside the isolate's thread, built on the first request that needs it.
+    static SIGNER: RefCell<Option<Rc<std::result::Result<WebCryptoSigner, String>>>> =
+        const { RefCell::new(None) };
+}
+
+/// The isolate's signer, built (keys imported once, each checked by a test signature) on first
+/// use; a secret that does not parse is an error for every request, as bad settings are.
+async fn signer(env: &Env) -> Rc<std::result::Result<WebCryptoSigner, String>> {
+    if let Some(signer) = SIGNER.with(|slot| slot.borrow().clone()) {
+        return signer;
+    }
+    let built = Rc::new(WebCryptoSigner::from_env(env).await);
+    if let Ok(signer) = &*built {
+        for (zone, why) in signer.broken_zones() {
+            console_error!(
+                "{}",
+                serde_json::json!({"event": "dnssec_key_broken", "zone": zone.to_string(), "reason": why})
+            );
+        }
+    }
+    SIGNER.with(|slot| slot.borrow_mut().get_or_insert(built).clone())
 }
 
 static ISOLATE: OnceLock<std::result::Result<Isolate, String>> = OnceLock::new();
@@ -55,6 +87,7 @@ fn isolate(env: &Env) -> &'static std::result::Result<Isolate, String> {
             zones: KvZones::new(settings.kv()),
             aliases: MemoryAliasCache::new(settings.alias_memory_bytes()),
             alias_state: Arc::new(ResolverState::new(&settings)),
+            signatures: Arc::default(),
             limits: settings.limits(),
             settings: Arc::new(settings),
         })
@@ -123,7 +156,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if let Some(zone) = url.path().strip_prefix("/zones/") {
         return zones(isolate, &env, &req, zone).await;
     }
-    let served = doh(isolate, &kv, req, &url).await?;
+    let signer = signer(&env).await;
+    let signer = match &*signer {
+        Ok(signer) => signer,
+        Err(e) => return unavailable(e),
+    };
+    let served = doh(isolate, &kv, req, &url, signer).await?;
     let refresh = served.refresh;
     if !refresh.is_empty() {
         let kv = kv.0.clone();
@@ -180,6 +218,7 @@ async fn doh(
     kv: &WorkersKv,
     mut req: Request,
     url: &worker::Url,
+    signer: &WebCryptoSigner,
 ) -> Result<Served> {
     let method = req.method().to_string();
     let header = |name: &str| req.headers().get(name).ok().flatten();
@@ -202,7 +241,8 @@ async fn doh(
         isolate.zones.with(kv, now_ms),
         resolver(isolate, Some(kv.0.clone()), alias_base(url)),
         isolate.settings.clone(),
-    );
+    )
+    .with_signer(signer, isolate.signatures.clone());
     let health = || {
         Health::new(isolate.zones.status(), isolate.zones.problem())
             .with_upstreams(isolate.alias_state.upstreams())

@@ -3,7 +3,7 @@
 //!
 //! [`build_response`](super::build_response) takes from the query its ID (a cache patches it),
 //! RD and CD (RFC 1035 §4.1.1, RFC 6840 §5.9), the question as sent, whether the query had an
-//! OPT record (RFC 6891 §7), its DO bit (RFC 3225), the size limit its UDP payload gives, a
+//! OPT record (RFC 6891 §7), its DO bit (RFC 3225) and Compact Answers OK bit (RFC 9824 §3), the size limit its UDP payload gives, a
 //! Padding option (RFC 8467 §4.1, over DoH only) and the client subnet, which is echoed
 //! (RFC 7871 §7.2.1). The key is the transport and those facts. What cannot change the
 //! response is left out: cookies and other options, the bytes of the padding, the payload size
@@ -38,6 +38,7 @@ const CD: u8 = 2;
 const EDNS: u8 = 4;
 const DNSSEC_OK: u8 = 8;
 const PADDED: u8 = 16;
+const COMPACT_OK: u8 = 32;
 
 /// Writes the cache key of `wire` over `transport` into `out`; false (and `out` empty) when the
 /// query is not of the plain shape the key covers, and must go to the responder.
@@ -68,6 +69,7 @@ fn transport_tag(transport: Transport) -> u8 {
 struct OptFacts {
     payload: u16,
     dnssec_ok: bool,
+    compact_ok: bool,
     padded: bool,
     /// The subnet option's data as hickory reads it: family, source prefix, the address octets.
     subnet: Option<ClientSubnet>,
@@ -115,6 +117,9 @@ fn read_key(wire: &[u8], transport: Transport, out: &mut Vec<u8>) -> Option<()> 
         if opt.dnssec_ok {
             flags |= DNSSEC_OK;
         }
+        if opt.compact_ok {
+            flags |= COMPACT_OK;
+        }
         if opt.padded && transport == Transport::Https {
             flags |= PADDED;
         }
@@ -159,6 +164,7 @@ fn read_opt(wire: &[u8], at: usize) -> Option<(OptFacts, usize)> {
     let payload = u16_at(wire, at + 3)?;
     let version = *wire.get(at + 6)?;
     let dnssec_ok = *wire.get(at + 7)? & 0x80 != 0;
+    let compact_ok = *wire.get(at + 7)? & 0x40 != 0;
     if version != 0 {
         return None;
     }
@@ -168,6 +174,7 @@ fn read_opt(wire: &[u8], at: usize) -> Option<(OptFacts, usize)> {
     let mut facts = OptFacts {
         payload,
         dnssec_ok,
+        compact_ok,
         padded: false,
         subnet: None,
     };

@@ -30,6 +30,9 @@ fn key_of(query: &Query, transport: Transport) -> Vec<u8> {
         if edns.dnssec_ok {
             flags |= 8;
         }
+        if edns.compact_ok {
+            flags |= 32;
+        }
         if edns.padding && transport == Transport::Https {
             flags |= 16;
         }
@@ -120,6 +123,8 @@ fn well_formed(rng: &mut Rng) -> Vec<u8> {
         let mut edns = Edns::new();
         edns.set_max_payload(rng.pick(&[0, 512, 1232, 1400, 4096, 65_535]));
         edns.set_dnssec_ok(rng.next().is_multiple_of(2));
+        // Compact Answers OK (RFC 9824 §3), beside DO.
+        edns.flags_mut().z = rng.pick(&[0, 0, 0x4000]);
         edns.set_rcode_high(rng.pick(&[0, 0, 1]));
         let options = edns.options_mut();
         if rng.next().is_multiple_of(3) {

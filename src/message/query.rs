@@ -15,11 +15,16 @@ pub struct EdnsInfo {
     pub payload: u16,
     /// The DO bit (RFC 3225), echoed in the response.
     pub dnssec_ok: bool,
+    /// The Compact Answers OK flag (RFC 9824 §3): a signed NXDOMAIN may keep its RCODE.
+    pub compact_ok: bool,
     /// The client sent a Padding option (RFC 7830), so the response is padded (RFC 8467).
     pub padding: bool,
     /// The client subnet (RFC 7871), echoed with scope 0.
     pub subnet: Option<ClientSubnet>,
 }
+
+/// The Compact Answers OK bit among the EDNS flags after DO (RFC 9824 §3: 0x4000).
+const COMPACT_OK: u16 = 0x4000;
 
 /// A query that can be answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,6 +136,7 @@ pub fn parse_query(bytes: &[u8]) -> Result<Query, Rejection> {
         version: edns.version(),
         payload: edns.max_payload(),
         dnssec_ok: edns.flags().dnssec_ok,
+        compact_ok: edns.flags().z & COMPACT_OK != 0,
         padding: edns.option(EdnsCode::Padding).is_some(),
         subnet: match edns.option(EdnsCode::Subnet) {
             Some(EdnsOption::Subnet(subnet)) => Some(*subnet),

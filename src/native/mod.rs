@@ -12,6 +12,7 @@
 pub mod api;
 pub mod atomic_file;
 pub mod cli;
+pub mod dnssec;
 pub mod log_throttle;
 pub mod primary;
 pub mod serve;
@@ -32,7 +33,7 @@ pub use zones::FileStore;
 pub type NativeResolver = Resolver<DohUpstream, MemoryAliasCache, TokioTimer>;
 
 /// The responder the native server runs.
-pub type NativeResponder = Responder<Arc<FileStore>, NativeResolver>;
+pub type NativeResponder = Responder<Arc<FileStore>, NativeResolver, dnssec::RingSigner>;
 
 /// Runs the background work each (target, type) asked for in a task (refresh ahead, the
 /// failure recheck's retry, an upstream probe: docs/ARCHITECTURE.md, "ALIAS"), so steady

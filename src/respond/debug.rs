@@ -15,6 +15,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use super::Responder;
 use crate::alias::{Flattener, Outcome};
 use crate::answer::Answer;
+use crate::dnssec::Signer;
 use crate::store::ZoneStore;
 use crate::zone::Zone;
 
@@ -47,7 +48,7 @@ fn enabled(zone: &Zone) -> bool {
         })
 }
 
-impl<S: ZoneStore, F: Flattener> Responder<S, F> {
+impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
     /// The debug TXT answer for `qname` (`_alias.<owner>`), if the zone enables it and the
     /// owner has an ALIAS; `None` means answer normally.
     pub(super) async fn debug_txt(&self, zone: &Zone, qname: &Name, now_ms: u64) -> Option<Answer> {

@@ -11,12 +11,13 @@ use crate::alias::flat_set::{AddressType, rdatas_of};
 use crate::alias::policy::{FailurePolicy, flattened_ttl};
 use crate::alias::{Flattened, Flattener, Outcome, Source};
 use crate::answer::{AliasRequest, Answer, Ede, Pending};
+use crate::dnssec::Signer;
 use crate::store::ZoneStore;
 
 /// An ALIAS target chain may pass through at most this many names.
 pub const MAX_ALIAS_CHAIN: usize = 8;
 
-impl<S: ZoneStore, F: Flattener> Responder<S, F> {
+impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
     /// Appends the flattened records for `request` to `answer`, or applies the failure policy.
     pub(super) async fn flatten_into(
         &self,

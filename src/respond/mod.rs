@@ -6,6 +6,7 @@
 //! It reads no clock: `now_ms` comes from the shell.
 
 mod debug;
+mod dnssec;
 mod flatten;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use hickory_proto::rr::{Name, RecordType};
 
 use crate::alias::{Flattener, Source};
 use crate::answer::{Answer, Ede, Pending};
+use crate::dnssec::{NoSigner, SignatureCache, Signer};
 use crate::message::{
     Framed, Query, Rejection, Transport, build_rejection, build_response, parse_query,
 };
@@ -82,26 +84,52 @@ pub struct Response {
     pub info: ResponseInfo,
 }
 
-/// Answers queries from a zone store, flattening ALIAS targets with `F`.
-pub struct Responder<S, F> {
+/// Answers queries from a zone store, flattening ALIAS targets with `F` and signing with `G`
+/// (docs/ARCHITECTURE.md, "DNSSEC").
+pub struct Responder<S, F, G = NoSigner> {
     /// The zone store port.
     pub store: S,
     /// The flattening port for targets outside our zones.
     pub flattener: F,
     /// Settings (the ALIAS failure policy and TTL floor).
     pub settings: Arc<Settings>,
+    /// The DNSSEC signing port: the private keys of signed zones.
+    pub signer: G,
+    /// Signatures already made, shared by a process or isolate.
+    pub signatures: Arc<SignatureCache>,
 }
 
 impl<S: ZoneStore, F: Flattener> Responder<S, F> {
-    /// A responder over `store` and `flattener`.
+    /// A responder over `store` and `flattener`, without DNSSEC keys.
     pub fn new(store: S, flattener: F, settings: Arc<Settings>) -> Self {
         Responder {
             store,
             flattener,
             settings,
+            signer: NoSigner,
+            signatures: Arc::default(),
         }
     }
+}
 
+impl<S, F, G> Responder<S, F, G> {
+    /// The same responder signing with `signer`, keeping signatures in `signatures`.
+    pub fn with_signer<H: Signer>(
+        self,
+        signer: H,
+        signatures: Arc<SignatureCache>,
+    ) -> Responder<S, F, H> {
+        Responder {
+            store: self.store,
+            flattener: self.flattener,
+            settings: self.settings,
+            signer,
+            signatures,
+        }
+    }
+}
+
+impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
     /// Answers one query message; `None` means send nothing (RFC 1035 §4.1.1: not a query).
     pub async fn respond(
         &self,
@@ -111,7 +139,10 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
     ) -> Option<Response> {
         match parse_query(wire) {
             Ok(query) => {
-                let (answer, alias) = self.answer(&query, transport, now_ms).await;
+                let (mut answer, alias) = self.answer(&query, transport, now_ms).await;
+                if query.edns.as_ref().is_some_and(|e| e.dnssec_ok) {
+                    self.sign_answer(&query, &mut answer, now_ms).await;
+                }
                 let info = ResponseInfo {
                     qname: Some(query.question.name().clone()),
                     qtype: Some(query.qtype()),
@@ -171,6 +202,7 @@ impl<S: ZoneStore, F: Flattener> Responder<S, F> {
             return (answer, Vec::new());
         }
         let mut answer = zone.lookup(qname, qtype);
+        dnssec::synthesize_cds(&zone, qname, qtype, &mut answer);
         if transport == Transport::Udp && qtype == RecordType::ANY {
             minimal_any(&mut answer);
         }

@@ -55,6 +55,20 @@ impl Edge {
 
     /// [`Edge::start`] with `edit` applied to the wrangler configuration.
     pub fn start_with(edit: impl FnOnce(String) -> String) -> Edge {
+        Edge::start_full(edit, "", None)
+    }
+
+    /// [`Edge::start`] with more secrets (`.dev.vars` lines), pushing the zone files of `zones`
+    /// instead of tests/zones.
+    pub fn start_with_secrets(secrets: &str, zones: &Path) -> Edge {
+        Edge::start_full(|config| config, secrets, Some(zones))
+    }
+
+    fn start_full(
+        edit: impl FnOnce(String) -> String,
+        secrets: &str,
+        zones: Option<&Path>,
+    ) -> Edge {
         assert!(
             root().join("build/index.js").exists(),
             "the worker is not built: run scripts/build-worker (scripts/e2e-edge does)"
@@ -68,7 +82,7 @@ impl Edge {
         std::fs::write(
             dir.path().join(".dev.vars"),
             format!(
-                "FLATAPEX_TOKEN={token}\nFLATAPEX_API_KEYS='[{{\"name\":\"admin\",\"key\":\"{API_ADMIN}\"}},{{\"name\":\"acme\",\"key\":\"{API_ACME}\",\"names\":[\"_acme-challenge.*\"],\"types\":[\"TXT\"]}}]'\n"
+                "FLATAPEX_TOKEN={token}\nFLATAPEX_API_KEYS='[{{\"name\":\"admin\",\"key\":\"{API_ADMIN}\"}},{{\"name\":\"acme\",\"key\":\"{API_ACME}\",\"names\":[\"_acme-challenge.*\"],\"types\":[\"TXT\"]}}]'\n{secrets}"
             ),
         )
         .unwrap();
@@ -83,7 +97,8 @@ impl Edge {
             log: Arc::default(),
         };
         edge.write_config(edit);
-        edge.push(&root().join("tests/zones"));
+        let tests_zones = root().join("tests/zones");
+        edge.push(zones.unwrap_or(&tests_zones));
         edge.run_wrangler();
         edge
     }

@@ -40,6 +40,9 @@ enum Command {
     /// Manage API keys for the zone and record APIs.
     #[command(subcommand, name = "api-key")]
     ApiKey(api_key::ApiKeyCommand),
+    /// DNSSEC keys: make a key pair, print the DS for the parent.
+    #[command(subcommand)]
+    Dnssec(crate::native::dnssec::cli::DnssecCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -90,6 +93,10 @@ struct ServeArgs {
     /// Seconds between pulls.
     #[arg(long, default_value_t = 60)]
     transfer_interval: u64,
+    /// Sign answers to DO queries (DNSSEC) with the BIND-format key pairs in DIR
+    /// (`K<zone>+013+<tag>.private` and `.key`, from `flatapex dnssec keygen`).
+    #[arg(long, value_name = "DIR")]
+    dnssec_keys: Option<PathBuf>,
     /// Where served serials and last good ALIAS sets are kept across restarts, when the server
     /// has secondaries [default: ZONES/.flatapex-state.json].
     #[arg(long, value_name = "FILE")]
@@ -117,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(&args),
         Command::Push(args) => run_push(&args),
         Command::ApiKey(command) => api_key::run_api_key(&command),
+        Command::Dnssec(command) => crate::native::dnssec::cli::run_dnssec(&command),
     }
 }
 
@@ -217,6 +225,11 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
         api_keys: match &args.api_keys {
             None => None,
             Some(path) => Some(read_api_keys(path)?),
+        },
+        dnssec_keys: match &args.dnssec_keys {
+            None => Vec::new(),
+            Some(dir) => crate::native::dnssec::key_files::read_dir(dir)
+                .map_err(|e| format!("--dnssec-keys: {e}"))?,
         },
     })
 }

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, UdpSocket};
 
+use super::dnssec::RingSigner;
 use super::primary::{Primary, Transfers, pull, refresh, state_file};
 use super::upstream::{DohUpstream, TokioTimer};
 use super::zones::{FileStore, Reloads, log_report};
@@ -58,6 +59,8 @@ pub struct ServeOptions {
     pub log_requests: bool,
     /// The API keys, when the zone and record APIs are on (on the DoH listener).
     pub api_keys: Option<crate::api::KeyRing>,
+    /// The DNSSEC private keys, one per signed zone.
+    pub dnssec_keys: Vec<crate::dnssec::KeySecret>,
     /// Who may transfer zones (AXFR/IXFR over TCP).
     pub transfers: Transfers,
     /// Secondaries to NOTIFY when a serial changes.
@@ -209,6 +212,15 @@ fn responder(options: &ServeOptions, store: &Arc<FileStore>) -> io::Result<Nativ
             "ALIAS cache seeded with {seeded} last good set(s) from the transfer state"
         ));
     }
+    let mut signer = RingSigner::new();
+    for key in &options.dnssec_keys {
+        signer.add(key).map_err(io::Error::other)?;
+        log(format!(
+            "DNSSEC: signing {} with algorithm {}",
+            key.zone,
+            key.algorithm.number()
+        ));
+    }
     Ok(Responder::new(
         store.clone(),
         Resolver::new(
@@ -219,7 +231,8 @@ fn responder(options: &ServeOptions, store: &Arc<FileStore>) -> io::Result<Nativ
             settings.clone(),
         ),
         settings,
-    ))
+    )
+    .with_signer(signer, Arc::default()))
 }
 
 /// The refresh timer, NOTIFY at start, reloads and pulls.
