@@ -7,6 +7,7 @@ use hickory_proto::rr::{Name, RecordType};
 use sha2::{Digest, Sha256};
 
 use super::Algorithm;
+use crate::zone::rdata::type_bitmap;
 
 /// DNSKEY flags of a zone key that is also a secure entry point (RFC 4034 §2.1.1): 257, the
 /// flags of a combined signing key.
@@ -144,31 +145,6 @@ pub fn lowercase_name_wire(name: &Name) -> Vec<u8> {
 pub fn nsec_rdata(next: &Name, types: &[u16]) -> Vec<u8> {
     let mut out = lowercase_name_wire(next);
     out.extend(type_bitmap(types));
-    out
-}
-
-/// The NSEC type bitmap (RFC 4034 §4.1.2): per window of 256 types, its number, its length and
-/// the bits of its types, most significant bit first.
-pub fn type_bitmap(types: &[u16]) -> Vec<u8> {
-    let mut sorted = types.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let window = (sorted[i] >> 8) as u8;
-        let mut bits = [0u8; 32];
-        let mut len = 0;
-        while i < sorted.len() && (sorted[i] >> 8) as u8 == window {
-            let low = (sorted[i] & 0xFF) as usize;
-            bits[low / 8] |= 0x80 >> (low % 8);
-            len = low / 8 + 1;
-            i += 1;
-        }
-        out.push(window);
-        out.push(len as u8);
-        out.extend_from_slice(&bits[..len]);
-    }
     out
 }
 

@@ -19,7 +19,7 @@ use super::entries::Token;
 use super::rrtype::{TypeInfo, by_code, type_text};
 
 pub use canonical::canonical_rdata;
-pub use fields::parse_ttl;
+pub use fields::{parse_ttl, type_bitmap};
 pub use print::{print_rdata, quoted};
 
 /// One field of RDATA, in presentation and wire form.
