@@ -6,9 +6,9 @@
 
 use worker::{Context, Date, Request, Response, Result};
 
-use super::respond;
+use super::{RequestParts, respond};
+use crate::api::KeyRing;
 use crate::api::alias_status::answer_alias_status;
-use crate::api::{ApiRequest, KeyRing};
 use crate::edge::kv_backend::WorkersKv;
 use crate::edge::{Isolate, alias_base, background_work, log_events, resolver};
 use crate::respond::Responder;
@@ -21,22 +21,10 @@ pub async fn alias_status(
     req: &Request,
     ctx: &Context,
 ) -> Result<Response> {
-    let url = req.url()?;
-    let method = req.method().to_string();
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    let (api_key, authorization) = (header("x-api-key"), header("authorization"));
-    let request = ApiRequest {
-        method: &method,
-        path: url.path(),
-        query: url.query(),
-        api_key: api_key.as_deref(),
-        authorization: authorization.as_deref(),
-        accept: None,
-        content_type: None,
-        body: &[],
-    };
+    let parts = RequestParts::read(req)?;
+    let request = parts.request(&[]);
     let now_ms = Date::now().as_millis();
-    let base = alias_base(&url);
+    let base = alias_base(parts.url());
     let responder = Responder::new(
         isolate.zones.with(kv, now_ms),
         resolver(isolate, Some(kv.0.clone()), base.clone()),

@@ -65,32 +65,60 @@ pub fn zones_kv(env: &Env) -> std::result::Result<WorkersKv, ApiError> {
         .map_err(|e| store_error("the ZONES binding", e))
 }
 
+/// What the APIs read of a Worker request besides its body.
+pub struct RequestParts {
+    method: String,
+    url: worker::Url,
+    api_key: Option<String>,
+    authorization: Option<String>,
+    accept: Option<String>,
+    content_type: Option<String>,
+}
+
+impl RequestParts {
+    /// The method, URL and the headers the APIs use.
+    pub fn read(req: &Request) -> Result<RequestParts> {
+        let header = |name: &str| req.headers().get(name).ok().flatten();
+        Ok(RequestParts {
+            method: req.method().to_string(),
+            url: req.url()?,
+            api_key: header("x-api-key"),
+            authorization: header("authorization"),
+            accept: header("accept"),
+            content_type: header("content-type"),
+        })
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &worker::Url {
+        &self.url
+    }
+
+    /// The core's view of the request, with `body`.
+    pub fn request<'a>(&'a self, body: &'a [u8]) -> ApiRequest<'a> {
+        ApiRequest {
+            method: &self.method,
+            path: self.url.path(),
+            query: self.url.query(),
+            api_key: self.api_key.as_deref(),
+            authorization: self.authorization.as_deref(),
+            accept: self.accept.as_deref(),
+            content_type: self.content_type.as_deref(),
+            body,
+        }
+    }
+}
+
 /// Answers an API request inside an object, over its repository.
 pub async fn serve_in_object<R: ZoneRepo>(
     mut req: Request,
     env: &Env,
     repo: &R,
 ) -> Result<Response> {
-    let url = req.url()?;
-    let method = req.method().to_string();
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    let (api_key, authorization, accept, content_type) = (
-        header("x-api-key"),
-        header("authorization"),
-        header("accept"),
-        header("content-type"),
-    );
+    let parts = RequestParts::read(&req)?;
+    let url = &parts.url;
     let body = req.bytes().await.unwrap_or_default();
-    let request = ApiRequest {
-        method: &method,
-        path: url.path(),
-        query: url.query(),
-        api_key: api_key.as_deref(),
-        authorization: authorization.as_deref(),
-        accept: accept.as_deref(),
-        content_type: content_type.as_deref(),
-        body: &body,
-    };
+    let request = parts.request(&body);
     let keys = match keys(env) {
         Ok(keys) => keys,
         Err(e) => return refuse(url.path(), ApiError::store(e.clone()), false),
