@@ -7,6 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { AliasReport, ApiError, Session, TypeStatus, call, zonePath } from "./api";
+import { ErrorText } from "./messages";
 
 /** How many (ALIAS, type) rows are fine, stale and failing. */
 export function summarize(report: AliasReport): { ok: number; stale: number; failed: number } {
@@ -70,11 +71,7 @@ export function AliasHealth(props: { session: Session; zone: string }) {
           {counts && ` · ${counts.ok} resolving, ${counts.stale} stale, ${counts.failed} failing`}
         </span>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {report && report.aliases.length === 0 && (
         <p>This zone has no ALIAS records. Add one on the Records tab (type ALIAS).</p>
       )}

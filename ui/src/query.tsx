@@ -3,6 +3,7 @@
 // the server's timing. It needs no key: DoH is public.
 
 import { useState } from "preact/hooks";
+import { ErrorText } from "./messages";
 
 const TYPES: Record<number, string> = {
   1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV",
@@ -112,11 +113,7 @@ export function QueryTester(props: { zone: string }) {
         </select>
         <button type="submit">Query</button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {answer && result && (
         <section class="card" aria-live="polite" aria-label="Answer">
           <p>

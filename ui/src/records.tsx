@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, DnsRecord, Session, call, listRecords } from "./api";
 import { RecordForm } from "./record_form";
 import { checkContent, checkTtl, presentContent } from "./validate";
+import { ErrorText, StatusText } from "./messages";
 
 function RecordRow(props: {
   session: Session;
@@ -80,11 +81,7 @@ function RecordRow(props: {
             <button type="button" onClick={() => setEditing(false)}>
               Cancel
             </button>
-            {error && (
-              <p id={errorId} class="error" role="alert">
-                {error}
-              </p>
-            )}
+            <ErrorText text={error} id={errorId} />
           </form>
         </td>
       </tr>
@@ -156,14 +153,8 @@ export function RecordTable(props: { session: Session; zone: string }) {
 
   return (
     <>
-      <p class="status" role="status">
-        {status}
-      </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <StatusText text={status} />
+      <ErrorText text={error} />
       {records === null && !error && <p>Loading records…</p>}
       {records && (
         <div class="table-wrap">

@@ -4,6 +4,7 @@
 import { useState } from "preact/hooks";
 
 import { ApiError, call } from "./api";
+import { ErrorText } from "./messages";
 
 export function SignIn(props: { notice: string | null; onSignIn: (key: string) => void }) {
   const [key, setKey] = useState("");
@@ -58,11 +59,7 @@ export function SignIn(props: { notice: string | null; onSignIn: (key: string) =
         <p id="sign-in-help" class="help">
           The key is kept in this tab only, and forgotten when the tab closes or after 12 hours.
         </p>
-        {error && (
-          <p id="sign-in-error" class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText text={error} id="sign-in-error" />
         <button type="submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { AliasReport, ApiError, Session, ZoneSummary, call, zonePath } from "./api";
 import { summarize } from "./health";
 import { checkContent } from "./validate";
+import { ErrorText, StatusText } from "./messages";
 
 /** ALIAS health of one zone, as a word and a class. */
 interface Health {
@@ -96,14 +97,8 @@ export function ZoneList(props: { session: Session }) {
   return (
     <section aria-labelledby="zones-title">
       <h1 id="zones-title">Zones</h1>
-      <p class="status" role="status">
-        {status}
-      </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <StatusText text={status} />
+      <ErrorText text={error} />
       {zones === null && !error && <p>Loading zones…</p>}
       {zones && zones.length === 0 && <p>No zones yet: create one below.</p>}
       {zones && zones.length > 0 && (
@@ -174,11 +169,7 @@ export function ZoneList(props: { session: Session }) {
           aria-invalid={createError ? "true" : undefined}
           aria-describedby={createError ? "new-zone-error" : undefined}
         />
-        {createError && (
-          <p id="new-zone-error" class="error" role="alert">
-            {createError}
-          </p>
-        )}
+        <ErrorText text={createError} id="new-zone-error" />
         <label for="new-zone-ns">Name servers</label>
         <input
           id="new-zone-ns"
@@ -193,11 +184,7 @@ export function ZoneList(props: { session: Session }) {
           Host names, separated by spaces. The zone starts with an SOA and these NS records; add
           records next, or import a zone file.
         </p>
-        {nsError && (
-          <p id="new-zone-ns-error" class="error" role="alert">
-            {nsError}
-          </p>
-        )}
+        <ErrorText text={nsError} id="new-zone-ns-error" />
         <button type="submit">Create zone</button>
       </form>
     </section>
