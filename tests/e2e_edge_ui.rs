@@ -9,35 +9,21 @@
 mod common;
 mod edge;
 mod fake_upstream;
-
-use std::path::PathBuf;
-use std::process::Command;
+mod ui_suite;
 
 use edge::{API_ADMIN, edge};
+use ui_suite::run_dashboard_suite;
 
 #[test]
 #[ignore = "needs the worker built, wrangler and chromium: run scripts/e2e-edge"]
 fn the_dashboard_in_chromium() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     // A 4 s TTL, so the health row turns stale within seconds once the upstream is down.
     edge()
         .fake
         .set_addresses(&["192.0.2.44"], &["2001:db8::44"], 4);
-    let status = Command::new("node")
-        .args([
-            "--test",
-            "--test-reporter=spec",
-            "tests/ui/dashboard.test.mjs",
-        ])
-        .current_dir(&root)
-        .env("FLATAPEX_URL", &edge().base)
-        .env("FLATAPEX_KEY", API_ADMIN)
-        .env("FAKE_UPSTREAM", format!("http://{}", edge().fake.addr))
-        .env("SCREENSHOTS", root.join("target/ui-screenshots"))
-        .status()
-        .expect("run node (install nodejs)");
+    let passed = run_dashboard_suite(&edge().base, API_ADMIN, edge().fake.addr, "edge");
     assert!(
-        status.success(),
+        passed,
         "the browser suite failed (its report is above); wrangler dev said:\n{}",
         edge().log()
     );

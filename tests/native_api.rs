@@ -10,16 +10,11 @@ mod common;
 use std::net::UdpSocket;
 use std::time::Duration;
 
-use common::{Server, udp};
+use common::{API_ACME as ACME, API_ADMIN as ADMIN, API_KEYS as KEYS, Server, udp};
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "fapx_admin_0123456789abcdef";
-const ACME: &str = "fapx_acme_0123456789abcdef";
-const KEYS: &str = r#"{"name":"admin","key":"fapx_admin_0123456789abcdef"}
-{"name":"acme","key":"fapx_acme_0123456789abcdef","names":["_acme-challenge.*"],"types":["TXT"]}
-"#;
 const ZONE: &str = "$ORIGIN example.com.
 @ 3600 IN SOA ns1 hostmaster 10 7200 3600 1209600 300
 @ 3600 IN NS ns1
@@ -46,16 +41,9 @@ fn start(extra: &[&str]) -> Api {
     let mut args = vec!["--doh", "127.0.0.1:0", "--api-keys", keys.to_str().unwrap()];
     args.extend_from_slice(extra);
     let mut server = Server::start(&zones, &args);
-    let line = server.wait_for("zone and record APIs on");
-    let base = line
-        .split("APIs on ")
-        .nth(1)
-        .unwrap()
-        .split("/api")
-        .next()
-        .unwrap();
+    let base = server.api_base();
     Api {
-        base: base.to_string(),
+        base,
         dns: server.addr,
         _server: server,
         zone_file: zones.join("example.com.zone"),

@@ -9,16 +9,12 @@
 mod common;
 mod fake_upstream;
 
-use common::{Server, udp};
+use common::{API_ADMIN as ADMIN, API_KEYS as KEYS, Server, udp};
 use fake_upstream::FakeUpstream;
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "fapx_admin_0123456789abcdef";
-const KEYS: &str = r#"{"name":"admin","key":"fapx_admin_0123456789abcdef"}
-{"name":"acme","key":"fapx_acme_0123456789abcdef","names":["_acme-challenge.*"],"types":["TXT"]}
-"#;
 const ZONE: &str = "$ORIGIN example.com.
 @ 3600 IN SOA ns1 hostmaster 10 7200 3600 1209600 300
 @ 3600 IN NS ns1
@@ -53,10 +49,9 @@ fn start(upstream: &str) -> Api {
         upstream,
     ];
     let mut server = Server::start(&zones, &args);
-    let line = server.wait_for("zone and record APIs on");
-    let base = line.split("APIs on ").nth(1).unwrap().split("/api").next();
+    let base = server.api_base();
     Api {
-        base: base.unwrap().to_string(),
+        base,
         dns: server.addr,
         _server: server,
         dir,

@@ -8,14 +8,13 @@
 
 mod common;
 mod fake_upstream;
+mod ui_suite;
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use common::{Server, battery_dir};
+use common::{API_ADMIN as ADMIN, Server, battery_dir};
 use fake_upstream::FakeUpstream;
-
-const ADMIN: &str = "fapx_admin_0123456789abcdef";
+use ui_suite::run_dashboard_suite;
 
 #[test]
 #[ignore = "needs node, playwright-core (npm ci) and chromium: run scripts/e2e-edge"]
@@ -46,30 +45,11 @@ fn the_dashboard_in_chromium_natively() {
             "1",
         ],
     );
-    let line = server.wait_for("zone and record APIs on");
-    let base = line
-        .split("APIs on ")
-        .nth(1)
-        .unwrap()
-        .split("/api")
-        .next()
-        .unwrap();
-    let status = Command::new("node")
-        .args([
-            "--test",
-            "--test-reporter=spec",
-            "tests/ui/dashboard.test.mjs",
-        ])
-        .current_dir(&root)
-        .env("FLATAPEX_URL", base)
-        .env("FLATAPEX_KEY", ADMIN)
-        .env("FAKE_UPSTREAM", format!("http://{}", fake.addr))
-        .env("SCREENSHOTS", root.join("target/ui-screenshots/native"))
-        .status()
-        .expect("run node (install nodejs)");
+    let base = server.api_base();
+    let passed = run_dashboard_suite(&base, ADMIN, fake.addr, "native");
     let _ = std::fs::remove_file(&keys);
     assert!(
-        status.success(),
+        passed,
         "the browser suite failed against flatapex serve (its report is above)"
     );
 }

@@ -58,6 +58,14 @@ impl Server {
         server
     }
 
+    /// Waits for the line naming the zone and record APIs (`serve --api-keys`) and returns
+    /// their base URL, `http://127.0.0.1:PORT`.
+    pub fn api_base(&mut self) -> String {
+        let line = self.wait_for("zone and record APIs on");
+        let url = line.split("APIs on ").nth(1).expect("APIs on URL");
+        url.split("/api").next().unwrap().to_string()
+    }
+
     /// Waits for a log line containing `needle` and returns it.
     pub fn wait_for(&mut self, needle: &str) -> String {
         loop {
@@ -187,3 +195,12 @@ pub fn battery_dir(zones: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// The API key that may do anything, in [`API_KEYS`].
+pub const API_ADMIN: &str = "fapx_admin_0123456789abcdef";
+/// The API key that may only write TXT at `_acme-challenge.*`, in [`API_KEYS`].
+pub const API_ACME: &str = "fapx_acme_0123456789abcdef";
+/// A key file for `serve --api-keys` (JSON lines) with [`API_ADMIN`] and [`API_ACME`].
+pub const API_KEYS: &str = r#"{"name":"admin","key":"fapx_admin_0123456789abcdef"}
+{"name":"acme","key":"fapx_acme_0123456789abcdef","names":["_acme-challenge.*"],"types":["TXT"]}
+"#;

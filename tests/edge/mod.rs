@@ -23,10 +23,8 @@ use super::fake_upstream::{FakeUpstream, Flat};
 
 pub const NEEDS: &str = "needs wrangler dev: run scripts/e2e-edge";
 
-/// The API key that may do anything (in the `FLATAPEX_API_KEYS` secret of `.dev.vars`).
-pub const API_ADMIN: &str = "fapx_admin_0123456789abcdef";
-/// The API key that may only write TXT at `_acme-challenge.*`.
-pub const API_ACME: &str = "fapx_acme_0123456789abcdef";
+/// The API keys of the `FLATAPEX_API_KEYS` secret in `.dev.vars`: the native suites' keys.
+pub use super::common::{API_ACME, API_ADMIN};
 
 /// The repository root.
 fn root() -> PathBuf {
