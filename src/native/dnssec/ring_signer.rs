@@ -58,7 +58,8 @@ impl RingSigner {
         let zone = secret.zone.to_lowercase();
         if self.keys.contains_key(&zone) {
             return Err(format!(
-                "{zone} has two keys; one key per zone is supported"
+                "{zone} has two keys; load only the key that signs (keep a pre-published key \
+                 elsewhere until it takes over: README, \"Rolling the key\")"
             ));
         }
         let key = key_pair(secret, &self.rng)?;

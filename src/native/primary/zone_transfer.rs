@@ -1,7 +1,8 @@
 //! Zone transfers out over TCP (RFC 5936 AXFR; RFC 1995 IXFR answered with the whole zone, or
 //! with the SOA alone when the client is current), each ALIAS replaced by its flattened records,
 //! allowed only to configured client addresses or to requests signed with a configured TSIG key
-//! (RFC 8945; the response is signed with the same key). Everyone else gets REFUSED, and the
+//! (RFC 8945; the response is signed with the same key). A DNSSEC-signed zone goes out unsigned
+//! with its DNSKEYs, for a secondary that signs its own copy (RFC 8901). Everyone else gets REFUSED, and the
 //! log says so at most a few times every ten seconds (`native::log_throttle`).
 //!
 //! The messages are built one at a time and handed to the connection's writer, and the task
@@ -18,6 +19,7 @@ use tokio::sync::mpsc;
 
 use super::Primary;
 use super::tsig::{ResponseSigner, Verdict, verify};
+use crate::dnssec::keys::apex_dnskeys;
 use crate::native::{log, log_throttled, now_ms};
 use crate::xfr::transfer::TransferFramer;
 use crate::xfr::{ZoneState, serial_gt, zone_records};
@@ -139,8 +141,15 @@ impl Primary {
         } else {
             ", cut short (the client went away)"
         };
+        // A signed zone travels unsigned, DNSKEY included: the secondary signs its own copy
+        // with its own key (RFC 8901 multi-signer; docs/ARCHITECTURE.md, "DNSSEC").
+        let signed = if apex_dnskeys(&zone).is_empty() {
+            ""
+        } else {
+            "; the zone publishes a DNSKEY, so the secondary must sign it with its own key (RFC 8901)"
+        };
         log(format!(
-            "{rtype} of {id} serial {serial} to {peer}{tsig}: {count} records{cut}"
+            "{rtype} of {id} serial {serial} to {peer}{tsig}: {count} records{cut}{signed}"
         ));
         true
     }
