@@ -1,10 +1,12 @@
 //! knotd (Debian's knot) on loopback, for the tests that compare flatapex with Knot
-//! (`corpus_knot.rs`) or run Knot as its secondary (`secondary_knot.rs`): the shared head of
+//! (`corpus_knot.rs`) or run Knot as its secondary (`secondary_knot.rs`, and signing as a second
+//! DNSSEC provider in `dnssec_multi_signer.rs`): the shared head of
 //! `knot.conf` (run directory, listen address, database, logging) and the process, killed when
 //! dropped.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// A running knotd, killed and reaped when dropped.
@@ -15,10 +17,11 @@ pub struct Knot {
 }
 
 impl Knot {
-    /// Starts knotd on 127.0.0.1:`port` with its configuration, database and zone storage in
-    /// `dir`. `sections` is the rest of `knot.conf` after the server, database and log
-    /// sections: keys, remotes, ACLs, the template and the zones.
-    pub fn start(dir: &Path, port: u16, sections: &str) -> Knot {
+    /// Writes `dir/knot.conf` for knotd on 127.0.0.1:`port` with its database and zone storage
+    /// in `dir`, and returns its path (for keymgr before the start). `sections` is the rest of
+    /// `knot.conf` after the server, database and log sections: keys, remotes, ACLs, policies,
+    /// the template and the zones.
+    pub fn configure(dir: &Path, port: u16, sections: &str) -> PathBuf {
         std::fs::create_dir_all(dir.join("db"))
             .unwrap_or_else(|e| panic!("cannot create {}/db: {e}", dir.display()));
         let conf = dir.join("knot.conf");
@@ -36,6 +39,12 @@ log:
         );
         std::fs::write(&conf, head + sections)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", conf.display()));
+        conf
+    }
+
+    /// Starts knotd on 127.0.0.1:`port` with the configuration [`Knot::configure`] writes.
+    pub fn start(dir: &Path, port: u16, sections: &str) -> Knot {
+        let conf = Knot::configure(dir, port, sections);
         let child = Command::new("knotd")
             .arg("-c")
             .arg(&conf)

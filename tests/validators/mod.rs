@@ -71,14 +71,7 @@ impl Unbound {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let unbound = Unbound { child, addr };
         for _ in 0..100 {
-            if std::net::UdpSocket::bind("127.0.0.1:0")
-                .and_then(|s| {
-                    s.set_read_timeout(Some(Duration::from_millis(100)))?;
-                    s.send_to(&query(zone, RecordType::SOA), addr)?;
-                    s.recv(&mut [0; 1500])
-                })
-                .is_ok()
-            {
+            if try_resolve(addr, zone, RecordType::SOA, Duration::from_millis(100)).is_some() {
                 return unbound;
             }
         }
@@ -106,6 +99,22 @@ pub fn query(name: &str, qtype: RecordType) -> Vec<u8> {
 /// Asks `addr` `name`/`qtype` over UDP with DO set.
 pub fn resolve(addr: SocketAddr, name: &str, qtype: RecordType) -> Message {
     Message::from_vec(&udp(addr, &query(name, qtype))).unwrap()
+}
+
+/// Asks `addr` `name`/`qtype` over UDP with DO set; `None` when nothing answers within `wait`
+/// (a server still starting).
+pub fn try_resolve(
+    addr: SocketAddr,
+    name: &str,
+    qtype: RecordType,
+    wait: Duration,
+) -> Option<Message> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(wait)).unwrap();
+    socket.send_to(&query(name, qtype), addr).unwrap();
+    let mut buf = vec![0u8; 65_535];
+    let (n, _) = socket.recv_from(&mut buf).ok()?;
+    Message::from_vec(&buf[..n]).ok()
 }
 
 /// delv's output (both streams) for `name`/`qtype` at `server`, validating below `zone` with
