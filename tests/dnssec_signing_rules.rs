@@ -1,0 +1,266 @@
+//! The rules around DNSSEC signing in process (docs/ARCHITECTURE.md, "DNSSEC"): warm answers
+//! reuse cached signatures; a DNSKEY without its private key is SERVFAIL to validators only; a
+//! zone without DNSKEY is unsigned; signed answers over the UDP limit truncate; a hosted unsigned
+//! child is proven insecure; a zone publishing two keys (a rollover) signs with the loaded one.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod signing_harness;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hickory_proto::dnssec::{PublicKey, Verifier};
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{DNSClass, Name, RecordType};
+
+use flatapex::alias::NoUpstreams;
+use flatapex::answer::Ede;
+use flatapex::message::Transport;
+use flatapex::native::dnssec::RingSigner;
+use flatapex::native::dnssec::key_files::dnskey_line;
+use flatapex::respond::Responder;
+use flatapex::store::{MemoryStore, ZoneSet};
+use flatapex::zone::{NoIncludes, load_zone};
+use signing_harness::{
+    Counting, ask, ask_with, dnskey_of, dnskeys_of, nodata_types, p256_key, rrsig,
+    signing_responder, verify, zone_text,
+};
+
+#[test]
+fn a_warm_answer_costs_no_signature() {
+    let key = p256_key();
+    let (responder, calls) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
+    ask(&responder, "sig.test.", RecordType::A);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    ask(&responder, "SIG.test.", RecordType::A);
+    ask(&responder, "sig.test.", RecordType::A);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the cached signature was reused"
+    );
+    ask(&responder, "sig.test.", RecordType::MX);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_dnskey_without_its_private_key_gives_servfail_to_validators_only() {
+    let key = p256_key();
+    let other = p256_key();
+    for keys in [vec![], vec![&other]] {
+        let (responder, calls) = signing_responder(&zone_text(&dnskey_line(&key), ""), &keys);
+        let message = ask(&responder, "sig.test.", RecordType::A);
+        assert_eq!(message.metadata.response_code, ResponseCode::ServFail);
+        let ede = Ede::of_message(&message).expect("an EDE says why");
+        assert!(ede.text.contains("sig.test."), "{}", ede.text);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        let plain = ask_with(
+            &responder,
+            "sig.test.",
+            RecordType::A,
+            false,
+            false,
+            Transport::Tcp,
+            1232,
+        );
+        assert_eq!(plain.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(plain.answers.len(), 1);
+    }
+}
+
+#[test]
+fn a_zone_without_dnskey_answers_unsigned() {
+    let key = p256_key();
+    let (responder, calls) = signing_responder(&zone_text("", ""), &[&key]);
+    for (name, qtype) in [
+        ("sig.test.", RecordType::A),
+        ("nope.sig.test.", RecordType::A),
+    ] {
+        let message = ask(&responder, name, qtype);
+        assert!(
+            message
+                .answers
+                .iter()
+                .chain(&message.authorities)
+                .all(|r| rrsig(r).is_none())
+        );
+    }
+    assert_eq!(
+        ask(&responder, "nope.sig.test.", RecordType::A)
+            .metadata
+            .response_code,
+        ResponseCode::NXDomain
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn signed_answers_over_the_udp_limit_are_truncated() {
+    let key = p256_key();
+    let many: String = (0..30).map(|i| format!("big TXT \"{i:0>40}\"\n")).collect();
+    let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), &many), &[&key]);
+    let udp = ask_with(
+        &responder,
+        "big.sig.test.",
+        RecordType::TXT,
+        true,
+        false,
+        Transport::Udp,
+        1232,
+    );
+    assert!(udp.metadata.truncation);
+    assert!(udp.answers.is_empty());
+    let tcp = ask(&responder, "big.sig.test.", RecordType::TXT);
+    assert!(!tcp.metadata.truncation);
+    assert_eq!(verify(&tcp, &dnskey_of(&responder)), 1);
+    // Somewhere the RRSIG tips a set over the limit: unsigned it fits, signed it is truncated.
+    let tipping = (10..30).find(|n| {
+        let records: String = (0..*n).map(|i| format!("mid TXT \"{i:0>40}\"\n")).collect();
+        let (mid, _) = signing_responder(&zone_text(&dnskey_line(&key), &records), &[&key]);
+        let signed = ask_with(
+            &mid,
+            "mid.sig.test.",
+            RecordType::TXT,
+            true,
+            false,
+            Transport::Udp,
+            1232,
+        );
+        if !signed.metadata.truncation {
+            return false;
+        }
+        assert!(signed.answers.is_empty());
+        let unsigned = ask_with(
+            &mid,
+            "mid.sig.test.",
+            RecordType::TXT,
+            false,
+            false,
+            Transport::Udp,
+            1232,
+        );
+        assert!(!unsigned.metadata.truncation, "{n} records fit unsigned");
+        true
+    });
+    assert!(tipping.is_some());
+}
+
+#[test]
+fn a_hosted_unsigned_child_is_proven_insecure_by_the_parent() {
+    let key = p256_key();
+    let parent = zone_text(
+        &dnskey_line(&key),
+        "child NS ns1.child\nns1.child A 192.0.2.54\n",
+    );
+    let child = "$ORIGIN child.sig.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 60\n\
+                 @ NS ns1\nns1 A 192.0.2.54\nhost A 192.0.2.99\n";
+    let load = |origin: &str, text: &str| {
+        load_zone(
+            "z.zone",
+            text,
+            &Name::from_str(origin).unwrap(),
+            None,
+            &NoIncludes,
+        )
+        .unwrap()
+        .zone
+    };
+    let zones: ZoneSet = [load("sig.test.", &parent), load("child.sig.test.", child)]
+        .into_iter()
+        .collect();
+    let mut inner = RingSigner::new();
+    inner.add(&key).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let responder = Responder::new(MemoryStore::new(zones), NoUpstreams, Arc::default())
+        .with_signer(Counting { inner, calls }, Arc::default());
+    let dnskey = dnskey_of(&responder);
+    // DS at the child's apex is the parent's: NODATA with an NSEC (NS, no DS) the parent signs.
+    let ds = ask(&responder, "child.sig.test.", RecordType::DS);
+    assert_eq!(
+        nodata_types(&ds),
+        [RecordType::NS, RecordType::RRSIG, RecordType::NSEC]
+    );
+    assert_eq!(verify(&ds, &dnskey), 2);
+    // The child itself answers unsigned.
+    let host = ask(&responder, "host.child.sig.test.", RecordType::A);
+    assert_eq!(host.answers.len(), 1);
+    assert!(host.answers.iter().all(|r| rrsig(r).is_none()));
+}
+
+/// A rollover's middle steps (README, "Rolling the key"): with two DNSKEYs published, the zone
+/// is signed by whichever key is loaded, every set verifies with it alone, and the CDS set
+/// lists both keys for the parent (RFC 7344 §4).
+#[test]
+fn a_zone_publishing_two_keys_signs_with_the_loaded_one() {
+    let (old, new) = (p256_key(), p256_key());
+    let text = zone_text(&format!("{}\n{}", dnskey_line(&old), dnskey_line(&new)), "");
+    for (loaded, other) in [(&old, &new), (&new, &old)] {
+        let (responder, _) = signing_responder(&text, &[loaded]);
+        let keys = ask(&responder, "sig.test.", RecordType::DNSKEY);
+        let published = dnskeys_of(&keys);
+        assert_eq!(published.len(), 2, "{keys}");
+        let signing = published
+            .iter()
+            .find(|k| k.public_key().public_bytes() == loaded.public_key.as_slice())
+            .expect("the loaded key is published");
+        let idle = published
+            .iter()
+            .find(|k| k.public_key().public_bytes() == other.public_key.as_slice())
+            .expect("the other key is published");
+        let tag = signing.calculate_key_tag().unwrap();
+        for (name, qtype) in [
+            ("sig.test.", RecordType::DNSKEY),
+            ("sig.test.", RecordType::A),
+            ("nope.sig.test.", RecordType::A),
+            ("x.wild.sig.test.", RecordType::TXT),
+        ] {
+            let message = ask(&responder, name, qtype);
+            assert!(verify(&message, signing) >= 1, "{name} {qtype}: {message}");
+            let sigs: Vec<_> = message
+                .answers
+                .iter()
+                .chain(&message.authorities)
+                .filter_map(rrsig)
+                .collect();
+            assert!(
+                sigs.iter().all(|s| s.input().key_tag == tag),
+                "{name} {qtype}: signed by the loaded key only: {message}"
+            );
+            let record = message
+                .answers
+                .iter()
+                .chain(&message.authorities)
+                .find(|r| rrsig(r).is_some())
+                .unwrap();
+            let covered: Vec<_> = message
+                .answers
+                .iter()
+                .chain(&message.authorities)
+                .filter(|r| {
+                    r.name == record.name
+                        && r.record_type() == rrsig(record).unwrap().input().type_covered
+                })
+                .collect();
+            assert!(
+                idle.verify_rrsig(
+                    &record.name,
+                    DNSClass::IN,
+                    rrsig(record).unwrap(),
+                    covered.into_iter()
+                )
+                .is_err(),
+                "{name} {qtype}: the key not loaded does not verify it"
+            );
+        }
+        let cds = ask(&responder, "sig.test.", RecordType::CDS);
+        assert_eq!(
+            cds.answers
+                .iter()
+                .filter(|r| r.record_type() == RecordType::CDS)
+                .count(),
+            2,
+            "{cds}"
+        );
+    }
+}
