@@ -2,7 +2,8 @@
 //! "DNSSEC"): unbound as a validating resolver with the test zone's key as trust anchor must set
 //! AD on every answer shape (static, MX, flattened ALIAS, CNAME → ALIAS, wildcard, NXDOMAIN,
 //! NODATA, the DS denial of an insecure delegation, a stale flattened answer) and SERVFAIL with
-//! a wrong anchor; delv must print "fully validated". Needs `unbound` and `delv`
+//! a wrong anchor; delv must print "fully validated"; with a key of each algorithm (13 and 15).
+//! Needs `unbound` and `delv`
 //! (`scripts/test-dnssec` installs them), so it is ignored by default.
 #![cfg(not(target_arch = "wasm32"))]
 // Tests and tools are shells: they may read clocks, files and the environment.
@@ -18,7 +19,7 @@ use common::Server;
 use fake_upstream::FakeUpstream;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
-use validators::{Unbound, delv, delv_anchors, keygen, resolve};
+use validators::{Unbound, delv, delv_anchors, keygen_with, resolve};
 
 const ZONE: &str = "$ORIGIN dnssec.test.
 $TTL 300
@@ -90,7 +91,19 @@ const SHAPES: &[(&str, RecordType, ResponseCode, bool)] = &[
 
 #[test]
 #[ignore = "needs unbound and delv: scripts/test-dnssec"]
-fn unbound_and_delv_validate_every_answer_shape() {
+fn unbound_and_delv_validate_every_answer_shape_with_algorithm_13() {
+    every_answer_shape_validates(13);
+}
+
+#[test]
+#[ignore = "needs unbound and delv: scripts/test-dnssec"]
+fn unbound_and_delv_validate_every_answer_shape_with_algorithm_15() {
+    every_answer_shape_validates(15);
+}
+
+/// Every shape of [`SHAPES`] validates with a key of `algorithm` (13, ECDSA P-256; 15,
+/// Ed25519, RFC 8080), and fails with a wrong anchor.
+fn every_answer_shape_validates(algorithm: u8) {
     let fake = FakeUpstream::start();
     fake.set_addresses(&["192.0.2.10"], &["2001:db8::10"], 2);
     let zones = common::battery_dir(&[
@@ -98,7 +111,7 @@ fn unbound_and_delv_validate_every_answer_shape() {
         ("insecure.dnssec.test.zone", CHILD),
     ]);
     let keys = tempfile::tempdir().unwrap();
-    let dnskey = keygen("dnssec.test.", keys.path());
+    let dnskey = keygen_with("dnssec.test.", keys.path(), algorithm);
     std::fs::write(
         zones.path().join("dnssec.test.zone"),
         format!("{ZONE}{dnskey}\n"),
@@ -167,7 +180,11 @@ fn unbound_and_delv_validate_every_answer_shape() {
     }
 
     // A wrong anchor (another key): every shape is SERVFAIL, delv does not validate.
-    let wrong_key = keygen("dnssec.test.", tempfile::tempdir().unwrap().path());
+    let wrong_key = keygen_with(
+        "dnssec.test.",
+        tempfile::tempdir().unwrap().path(),
+        algorithm,
+    );
     let wrong = Unbound::start(
         keys.path(),
         "wrong",

@@ -169,11 +169,26 @@ fn flatapex(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-/// A new key for `zone` written to `dir` by `flatapex dnssec keygen`; its DNSKEY line.
+/// A new algorithm 13 key for `zone` written to `dir` by `flatapex dnssec keygen`; its DNSKEY
+/// line.
 pub fn keygen(zone: &str, dir: &Path) -> String {
-    let line = flatapex(&["dnssec", "keygen", zone, "--dir", dir.to_str().unwrap()]);
+    keygen_with(zone, dir, 13)
+}
+
+/// A new key of `algorithm` (13 or 15) for `zone` written to `dir` by `flatapex dnssec
+/// keygen`; its DNSKEY line.
+pub fn keygen_with(zone: &str, dir: &Path, algorithm: u8) -> String {
+    let line = flatapex(&[
+        "dnssec",
+        "keygen",
+        zone,
+        "--algorithm",
+        &algorithm.to_string(),
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
     assert!(
-        line.starts_with(&format!("{zone} IN DNSKEY 257 3 13 ")),
+        line.starts_with(&format!("{zone} IN DNSKEY 257 3 {algorithm} ")),
         "{line}"
     );
     line
