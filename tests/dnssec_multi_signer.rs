@@ -23,11 +23,12 @@ use std::time::{Duration, Instant};
 
 use common::{Server, free_port};
 use fake_upstream::FakeUpstream;
-use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, RecordType};
 use knot::Knot;
-use validators::{Unbound, delv, delv_anchors, ds, keygen, resolve, tag_of_ds, try_resolve};
+use validators::{
+    Unbound, delv, delv_anchors, ds, keygen, resolve, signing_tags, tag_of_ds, try_resolve,
+};
 
 const ZONE: &str = "$ORIGIN multi.test.
 $TTL 300
@@ -72,20 +73,14 @@ policy:
     dnskey-management: incremental
     delete-delay: 1d
     manual: on
-template:
-  - id: default
-    storage: "{dir}"
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-zone:
+{template}zone:
   - domain: multi.test
     master: primary
     acl: from_primary
     dnssec-signing: on
     dnssec-policy: second_signer
 "#,
-        dir = dir.display(),
+        template = knot::secondary_template(dir),
         ip = primary.ip(),
         port = primary.port(),
     )
@@ -106,22 +101,6 @@ fn keymgr(conf: &std::path::Path, args: &[&str]) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
-}
-
-/// The key tags of the RRSIGs in `m`'s answer and authority sections.
-fn signing_tags(m: &Message) -> Vec<u16> {
-    let mut tags: Vec<u16> = m
-        .answers
-        .iter()
-        .chain(&m.authorities)
-        .filter_map(|r| match &r.data {
-            RData::DNSSEC(DNSSECRData::RRSIG(sig)) => Some(sig.input().key_tag),
-            _ => None,
-        })
-        .collect();
-    tags.sort_unstable();
-    tags.dedup();
-    tags
 }
 
 /// The A addresses in `m`'s answer section, as text.

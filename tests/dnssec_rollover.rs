@@ -19,7 +19,7 @@ use common::{Server, free_port};
 use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, RecordType};
-use validators::{Unbound, delv, delv_anchors, ds, keygen, resolve, tag_of_ds};
+use validators::{Unbound, delv, delv_anchors, ds, keygen, resolve, signing_tags, tag_of_ds};
 
 const ZONE: &str = "$ORIGIN roll.test.
 $TTL 300
@@ -42,22 +42,6 @@ const SHAPES: &[(&str, RecordType)] = &[
     ("mail.roll.test.", RecordType::TXT),
     ("roll.test.", RecordType::DNSKEY),
 ];
-
-/// The key tags of the RRSIGs in `m`'s answer and authority sections.
-fn signing_tags(m: &Message) -> Vec<u16> {
-    let mut tags: Vec<u16> = m
-        .answers
-        .iter()
-        .chain(&m.authorities)
-        .filter_map(|r| match &r.data {
-            RData::DNSSEC(DNSSECRData::RRSIG(sig)) => Some(sig.input().key_tag),
-            _ => None,
-        })
-        .collect();
-    tags.sort_unstable();
-    tags.dedup();
-    tags
-}
 
 /// The key tags of the CDS records in `m`'s answer section, sorted.
 fn cds_tags(m: &Message) -> Vec<u16> {

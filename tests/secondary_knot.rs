@@ -98,18 +98,12 @@ acl:
   - id: from_primary
     address: 127.0.0.1
     action: notify
-template:
-  - id: default
-    storage: "{dir}"
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-zone:
+{template}zone:
   - domain: sec.test
     master: primary
     acl: from_primary
 "#,
-        dir = dir.display(),
+        template = knot::secondary_template(dir),
         ip = primary.ip(),
         primary_port = primary.port(),
     );

@@ -59,6 +59,21 @@ log:
     }
 }
 
+/// The template section of a secondary that keeps its zones in memory only (`dir` for its
+/// storage): no zone file, no journal, so every start transfers afresh.
+pub fn secondary_template(dir: &Path) -> String {
+    format!(
+        r#"template:
+  - id: default
+    storage: "{}"
+    zonefile-sync: -1
+    zonefile-load: none
+    journal-content: none
+"#,
+        dir.display()
+    )
+}
+
 impl Drop for Knot {
     fn drop(&mut self) {
         let _ = self.child.kill();

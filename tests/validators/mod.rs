@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Edns, Message, Query};
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::common::{free_port, udp};
 
@@ -209,4 +210,20 @@ pub fn tag_of_ds(ds_line: &str) -> u16 {
         .nth(1)
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| panic!("no key tag in {ds_line}"))
+}
+
+/// The key tags of the RRSIGs in `m`'s answer and authority sections.
+pub fn signing_tags(m: &Message) -> Vec<u16> {
+    let mut tags: Vec<u16> = m
+        .answers
+        .iter()
+        .chain(&m.authorities)
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(sig)) => Some(sig.input().key_tag),
+            _ => None,
+        })
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    tags
 }
