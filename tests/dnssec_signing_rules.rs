@@ -23,7 +23,7 @@ use flatapex::respond::Responder;
 use flatapex::store::{MemoryStore, ZoneSet};
 use flatapex::zone::{NoIncludes, load_zone};
 use signing_harness::{
-    Counting, ask, ask_with, dnskey_of, dnskeys_of, nodata_types, p256_key, rrsig,
+    Counting, NOW_MS, ask, ask_with, dnskey_of, dnskeys_of, nodata_types, p256_key, rrsig,
     signing_responder, verify, zone_text,
 };
 
@@ -263,4 +263,47 @@ fn a_zone_publishing_two_keys_signs_with_the_loaded_one() {
             "{cds}"
         );
     }
+}
+
+/// A signed response says when a kept copy must be rebuilt: when the first of its signatures'
+/// validity buckets ends, within a day and never near the signatures' expiration; an unsigned
+/// one sets no limit (the native response cache obeys it).
+#[test]
+fn a_signed_response_says_when_a_kept_copy_must_be_rebuilt() {
+    let key = p256_key();
+    let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
+    let respond = |dnssec_ok: bool| {
+        let mut query = hickory_proto::op::Message::query();
+        query.add_query(hickory_proto::op::Query::query(
+            Name::from_str("nope.sig.test.").unwrap(),
+            RecordType::A,
+        ));
+        let mut edns = hickory_proto::op::Edns::new();
+        edns.set_dnssec_ok(dnssec_ok);
+        query.set_edns(edns);
+        futures::executor::block_on(responder.respond(
+            &query.to_vec().unwrap(),
+            Transport::Udp,
+            NOW_MS,
+        ))
+        .unwrap()
+    };
+    let signed = respond(true);
+    let by = signed
+        .info
+        .rebuild_by_ms
+        .expect("a signed answer has a limit");
+    assert!(
+        by > NOW_MS && by <= NOW_MS + 86_400_000,
+        "{by} is within the day after {NOW_MS}"
+    );
+    let message = hickory_proto::op::Message::from_vec(&signed.framed.bytes).unwrap();
+    for sig in message.authorities.iter().filter_map(rrsig) {
+        let expires_ms = u64::from(sig.input().sig_expiration.get()) * 1000;
+        assert!(
+            expires_ms >= by + 7 * 86_400_000,
+            "a week of validity is left when the copy is rebuilt"
+        );
+    }
+    assert_eq!(respond(false).info.rebuild_by_ms, None);
 }

@@ -60,18 +60,31 @@ impl RrsigFields {
     }
 }
 
-/// The validity window (inception, expiration) of a signature made at `now_secs` for
-/// `owner`/`rtype`. Time is cut into buckets; each owner and type is shifted by a jitter of its
-/// own, so that signatures do not all expire at once, and two queries in one bucket get the same
-/// window (and so one cached signature).
-pub fn validity(now_secs: u64, owner: &Name, rtype: RecordType) -> (u32, u32) {
+/// The start of the validity bucket that `now_secs` falls in for `owner`/`rtype`. Time is cut
+/// into buckets; each owner and type is shifted by a jitter of its own, so that signatures do
+/// not all expire at once, and two queries in one bucket get the same window (and so one cached
+/// signature).
+fn bucket_start(now_secs: u64, owner: &Name, rtype: RecordType) -> u64 {
     let bucket = u64::from(VALIDITY_BUCKET_SECS);
     let jitter = u64::from(jitter_of(owner, rtype)) % bucket;
-    let start = (now_secs + jitter) / bucket * bucket - jitter;
+    (now_secs + jitter) / bucket * bucket - jitter
+}
+
+/// The validity window (inception, expiration) of a signature made at `now_secs` for
+/// `owner`/`rtype`: from an hour before its bucket starts to a week after it ends.
+pub fn validity(now_secs: u64, owner: &Name, rtype: RecordType) -> (u32, u32) {
+    let start = bucket_start(now_secs, owner, rtype);
     let inception = start.saturating_sub(u64::from(INCEPTION_BACKDATE_SECS));
-    let expiration = start + bucket + u64::from(VALIDITY_SECS);
+    let expiration = start + u64::from(VALIDITY_BUCKET_SECS) + u64::from(VALIDITY_SECS);
     // RFC 4034 §3.1.5: serial number arithmetic, modulo 2^32.
     (inception as u32, expiration as u32)
+}
+
+/// When the bucket of a signature made at `now_secs` for `owner`/`rtype` ends, in seconds: a
+/// kept copy of an answer carrying it must be rebuilt by then, so that no signature is served
+/// more than a bucket after it was made, and never near its expiration (RFC 4035 §5.3.1).
+pub fn bucket_end(now_secs: u64, owner: &Name, rtype: RecordType) -> u64 {
+    bucket_start(now_secs, owner, rtype) + u64::from(VALIDITY_BUCKET_SECS)
 }
 
 /// FNV-1a of the lowercased owner and the type: the same on every platform and every run.
@@ -132,6 +145,12 @@ mod tests {
         assert_eq!(
             validity(now + moves, &owner, RecordType::A).0,
             inception + VALIDITY_BUCKET_SECS
+        );
+        // The bucket ends exactly where the window moves, and a week before it expires.
+        assert_eq!(bucket_end(now, &owner, RecordType::A), now + moves);
+        assert_eq!(
+            bucket_end(now, &owner, RecordType::A) + u64::from(VALIDITY_SECS),
+            u64::from(expiration)
         );
     }
 

@@ -15,6 +15,7 @@ use crate::answer::{Answer, Ede};
 use crate::dnssec::Signer;
 use crate::dnssec::denial::{no_such_name, nsec, types_at};
 use crate::dnssec::keys::{ZoneKey, ZoneSigning, synthesized_cds, zone_signing};
+use crate::dnssec::rrsig::bucket_end;
 use crate::dnssec::sign::sign_rrset;
 use crate::message::Query;
 use crate::store::ZoneStore;
@@ -221,4 +222,24 @@ pub(super) fn synthesize_cds(zone: &Zone, qname: &Name, qtype: RecordType, answe
         answer.answers = records;
         answer.authorities.clear();
     }
+}
+
+/// When a kept copy of `answer`, signed at `now_ms`, must be rebuilt: the earliest end of its
+/// signatures' validity buckets (`dnssec::rrsig::bucket_end`), in milliseconds; `None` when it
+/// carries no signature. A response cache that kept signed answers longer would serve
+/// signatures ever closer to their expiration, and then past it (RFC 4035 §5.3.1).
+pub(super) fn rebuild_by_ms(answer: &Answer, now_ms: u64) -> Option<u64> {
+    answer
+        .answers
+        .iter()
+        .chain(&answer.authorities)
+        .filter_map(|record| match &record.data {
+            RData::Unknown { code, rdata } if *code == RecordType::RRSIG => {
+                let covered = rdata.anything.get(..2)?;
+                let covered = RecordType::from(u16::from_be_bytes([covered[0], covered[1]]));
+                Some(bucket_end(now_ms / 1000, &record.name, covered) * 1000)
+            }
+            _ => None,
+        })
+        .min()
 }

@@ -61,6 +61,9 @@ pub struct ResponseInfo {
     pub alias: Vec<AliasProvenance>,
     /// The EDE sent, if any.
     pub ede: Option<Ede>,
+    /// A kept copy of the response must not be sent after this time (ms since the epoch): the
+    /// earliest end of its DNSSEC signatures' validity buckets. `None`: no signatures.
+    pub rebuild_by_ms: Option<u64>,
 }
 
 impl ResponseInfo {
@@ -140,8 +143,10 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         match parse_query(wire) {
             Ok(query) => {
                 let (mut answer, alias) = self.answer(&query, transport, now_ms).await;
+                let mut rebuild_by_ms = None;
                 if query.edns.as_ref().is_some_and(|e| e.dnssec_ok) {
                     self.sign_answer(&query, &mut answer, now_ms).await;
+                    rebuild_by_ms = dnssec::rebuild_by_ms(&answer, now_ms);
                 }
                 let info = ResponseInfo {
                     qname: Some(query.question.name().clone()),
@@ -150,6 +155,7 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
                     cache_ttl: answer.cache_ttl(),
                     alias,
                     ede: answer.ede.clone(),
+                    rebuild_by_ms,
                 };
                 let framed = build_response(&query, answer, transport);
                 Some(Response { framed, info })

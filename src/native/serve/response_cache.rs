@@ -9,7 +9,9 @@
 //! data are kept until the zones change (a reload empties the cache: the store's generation
 //! changes). Answers with fresh flattened ALIAS records are kept for [`ALIAS_MICROCACHE_MS`]
 //! only, so their TTLs are never overstated by more than that; stale answers, failures and
-//! answers due a refresh are not kept.
+//! answers due a refresh are not kept. Signed answers are kept until the first of their
+//! signatures' validity buckets ends at most (`ResponseInfo::rebuild_by_ms`), so a steady zone
+//! never serves signatures near or past their expiration.
 
 use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
@@ -131,6 +133,8 @@ impl ResponseCache {
         } else {
             return;
         };
+        // Signed answers are rebuilt when a signature's validity bucket ends.
+        let expires_ms = expires_ms.min(response.info.rebuild_by_ms.unwrap_or(u64::MAX));
         let mut key = Vec::with_capacity(64);
         if !cacheable || !cache_key(query, transport, &mut key) {
             return;

@@ -240,3 +240,24 @@ fn zone_answers_stay_fresh_alias_answers_for_a_second_and_stale_ones_never() {
         "until the zones change"
     );
 }
+
+#[test]
+fn a_signed_answer_is_kept_until_its_first_signature_bucket_ends() {
+    let cache = ResponseCache::new(1 << 20);
+    let (mut scratch, mut out) = (Vec::new(), Vec::new());
+    let q = query(7, "signed.test.", None);
+    let mut signed = zone_answer(120);
+    signed.info.rebuild_by_ms = Some(86_400_000);
+    cache.keep(Transport::Udp, &q, 0, 1_000, &signed);
+    let ask = |now: u64, scratch: &mut Vec<u8>, out: &mut Vec<u8>| {
+        cache.answer(Transport::Udp, &q, 0, || now, scratch, out)
+    };
+    assert!(
+        ask(86_399_999, &mut scratch, &mut out),
+        "kept within the bucket"
+    );
+    assert!(
+        !ask(86_400_000, &mut scratch, &mut out),
+        "rebuilt, with new signatures, once the bucket ends"
+    );
+}
