@@ -307,3 +307,25 @@ fn a_signed_response_says_when_a_kept_copy_must_be_rebuilt() {
     }
     assert_eq!(respond(false).info.rebuild_by_ms, None);
 }
+
+/// An NSEC from the zone file is signed with its next name's case as written (RFC 6840 §5.1:
+/// NSEC RDATA is not lowercased in the canonical form).
+#[test]
+fn an_nsec_from_the_zone_file_is_signed_with_its_case_kept() {
+    let key = p256_key();
+    let text = zone_text(
+        &dnskey_line(&key),
+        "upper NSEC Mixed.Sig.Test. A RRSIG NSEC\n",
+    );
+    let (responder, _) = signing_responder(&text, &[&key]);
+    let message = ask(&responder, "upper.sig.test.", RecordType::NSEC);
+    assert!(
+        message
+            .answers
+            .iter()
+            .any(|r| r.record_type() == RecordType::NSEC
+                && r.data.to_string().contains("Mixed.Sig.Test.")),
+        "{message}"
+    );
+    assert_eq!(verify(&message, &dnskey_of(&responder)), 1, "{message}");
+}

@@ -98,11 +98,18 @@ fn jitter_of(owner: &Name, rtype: RecordType) -> u32 {
 }
 
 /// The canonical RDATA of each record, sorted and without duplicates (RFC 4034 §6.2, §6.3).
+/// The next name of an NSEC keeps its case (RFC 6840 §5.1 took NSEC off §6.2's list; the zone
+/// model's comparison list keeps it, as Knot does for duplicates).
 pub fn canonical_rdatas(records: &[&Record]) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::with_capacity(records.len());
     for record in records {
         let wire = encode_rdata(&record.data)?;
-        out.push(canonical_rdata(u16::from(record.record_type()), &wire).into_owned());
+        let code = u16::from(record.record_type());
+        out.push(if record.record_type() == RecordType::NSEC {
+            wire
+        } else {
+            canonical_rdata(code, &wire).into_owned()
+        });
     }
     out.sort();
     out.dedup();
