@@ -27,6 +27,8 @@ impl Ede {
     pub const NO_REACHABLE_AUTHORITY: u16 = 22;
     /// RFC 8914 §5.2 INFO-CODE 23, Network Error.
     pub const NETWORK_ERROR: u16 = 23;
+    /// INFO-CODE 30, Invalid Query Type (RFC 9824 §3.5, §9).
+    pub const INVALID_QUERY_TYPE: u16 = 30;
 
     /// An EDE with a code and text.
     pub fn new(code: u16, text: impl Into<String>) -> Self {

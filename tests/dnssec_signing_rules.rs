@@ -329,3 +329,71 @@ fn an_nsec_from_the_zone_file_is_signed_with_its_case_kept() {
     );
     assert_eq!(verify(&message, &dnskey_of(&responder)), 1, "{message}");
 }
+
+/// Queries for the DNSSEC types themselves: NSEC is answered with the NSEC compact denial makes
+/// at the name (RFC 9824 §3), whether the name exists or not; a query for RRSIG is denied by an
+/// NSEC that does not list RRSIG (a bitmap with it would contradict the denial, RFC 4035 §5.4);
+/// NXNAME is FORMERR with EDE 30 (RFC 9824 §3.5). Each verifies.
+#[test]
+fn queries_for_nsec_rrsig_and_nxname_get_consistent_answers() {
+    let key = p256_key();
+    let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
+    let dnskey = dnskey_of(&responder);
+    let nsec_types_of = |message: &hickory_proto::op::Message| -> Vec<RecordType> {
+        message
+            .answers
+            .iter()
+            .find_map(|r| match &r.data {
+                hickory_proto::rr::RData::DNSSEC(
+                    hickory_proto::dnssec::rdata::DNSSECRData::NSEC(nsec),
+                ) => Some(nsec.type_bit_maps().collect()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("an NSEC answer: {message}"))
+    };
+    let mail = ask(&responder, "mail.sig.test.", RecordType::NSEC);
+    assert_eq!(mail.metadata.response_code, ResponseCode::NoError, "{mail}");
+    assert!(mail.authorities.is_empty(), "{mail}");
+    assert_eq!(verify(&mail, &dnskey), 1, "{mail}");
+    assert_eq!(
+        nsec_types_of(&mail),
+        [RecordType::A, RecordType::RRSIG, RecordType::NSEC]
+    );
+    let nope = ask(&responder, "nope.sig.test.", RecordType::NSEC);
+    assert_eq!(nope.metadata.response_code, ResponseCode::NoError, "{nope}");
+    assert_eq!(verify(&nope, &dnskey), 1, "{nope}");
+    assert!(nsec_types_of(&nope).contains(&RecordType::Unknown(128)));
+
+    for name in ["mail.sig.test.", "nope.sig.test."] {
+        let rrsig_query = ask(&responder, name, RecordType::RRSIG);
+        assert_eq!(rrsig_query.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(verify(&rrsig_query, &dnskey), 2, "{rrsig_query}");
+        let types = nodata_types(&rrsig_query);
+        assert!(!types.contains(&RecordType::RRSIG), "{name}: {types:?}");
+        assert!(types.contains(&RecordType::NSEC), "{name}: {types:?}");
+    }
+
+    let nxname = ask(&responder, "mail.sig.test.", RecordType::Unknown(128));
+    assert_eq!(nxname.metadata.response_code, ResponseCode::FormErr);
+    assert_eq!(Ede::of_message(&nxname).map(|e| e.code), Some(30));
+}
+
+/// The Compact Answers OK flag is echoed beside DO (RFC 9824 §3), and only when asked for.
+#[test]
+fn compact_answers_ok_is_echoed_when_asked_for() {
+    let key = p256_key();
+    let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
+    for compact_ok in [true, false] {
+        let message = ask_with(
+            &responder,
+            "nope.sig.test.",
+            RecordType::A,
+            true,
+            compact_ok,
+            Transport::Udp,
+            1232,
+        );
+        let echoed = message.edns.as_ref().unwrap().flags().z & 0x4000 != 0;
+        assert_eq!(echoed, compact_ok, "{message}");
+    }
+}

@@ -87,6 +87,19 @@ const SHAPES: &[(&str, RecordType, ResponseCode, bool)] = &[
         false,
     ),
     ("dnssec.test.", RecordType::CDS, ResponseCode::NoError, true),
+    // The DNSSEC types asked for: the NSEC compact denial makes, and no RRSIG set.
+    (
+        "static.dnssec.test.",
+        RecordType::NSEC,
+        ResponseCode::NoError,
+        true,
+    ),
+    (
+        "static.dnssec.test.",
+        RecordType::RRSIG,
+        ResponseCode::NoError,
+        false,
+    ),
 ];
 
 #[test]

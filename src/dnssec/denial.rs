@@ -21,15 +21,34 @@ pub fn successor(name: &Name) -> Name {
 
 /// The NSEC record at `owner` listing `types` (RRSIG and NSEC are added).
 pub fn nsec(owner: &Name, ttl: u32, types: &[u16]) -> Record {
+    denial(owner, ttl, types, None)
+}
+
+/// The NSEC at `owner` for a query of `qtype`: `types` with RRSIG and NSEC added, but not
+/// RRSIG when RRSIG is asked for. A query for RRSIG would otherwise be denied by a bitmap that
+/// lists RRSIG, a proof that contradicts itself and that validators reject (RFC 4035 §5.4); the
+/// bit is the compact-denial signer's to set, as the whole NSEC is made for the response. (A
+/// query for NSEC is answered with this NSEC, so NSEC stays.)
+fn denial(owner: &Name, ttl: u32, types: &[u16], qtype: Option<RecordType>) -> Record {
     let mut all = types.to_vec();
-    all.extend([u16::from(RecordType::RRSIG), u16::from(RecordType::NSEC)]);
+    all.push(u16::from(RecordType::NSEC));
+    if qtype != Some(RecordType::RRSIG) {
+        all.push(u16::from(RecordType::RRSIG));
+    }
     let rdata = nsec_rdata(&successor(owner), &all);
     Record::from_rdata(owner.clone(), ttl, raw_rdata(RecordType::NSEC, &rdata))
 }
 
-/// The NSEC that says `qname` does not exist (RFC 9824 §3.1).
-pub fn no_such_name(qname: &Name, ttl: u32) -> Record {
-    nsec(qname, ttl, &[NXNAME])
+/// The NSEC that says `qname` does not exist, for a query of `qtype` (RFC 9824 §3.1: RRSIG
+/// NSEC NXNAME, without RRSIG for a query for RRSIG).
+pub fn no_such_name(qname: &Name, ttl: u32, qtype: RecordType) -> Record {
+    denial(qname, ttl, &[NXNAME], Some(qtype))
+}
+
+/// The NSEC that says `name` has no `qtype` (RFC 9824 §3.2), `types` being those it has
+/// ([`types_at`]).
+pub fn no_such_type(name: &Name, ttl: u32, types: &[u16], qtype: RecordType) -> Record {
+    denial(name, ttl, types, Some(qtype))
 }
 
 /// The types a NODATA NSEC lists for `name` in `zone` (RFC 9824 §3.2): those of its node (or of
@@ -93,12 +112,23 @@ mod tests {
 
     #[test]
     fn no_such_name_lists_rrsig_nsec_nxname() {
-        let record = no_such_name(&Name::from_str("nope.example.").unwrap(), 300);
+        let record = no_such_name(
+            &Name::from_str("nope.example.").unwrap(),
+            300,
+            RecordType::A,
+        );
         let wire = crate::zone::wire::encode_rdata(&record.data).unwrap();
         // \000.nope.example. then window 0: RRSIG (46) NSEC (47); NXNAME (128) in window 0 too.
         let name_len = 1 + 1 + 5 + 8 + 1;
         assert_eq!(&wire[name_len..name_len + 2], &[0, 17]);
         assert_eq!(wire[name_len + 2 + 5], 0x03, "RRSIG and NSEC");
         assert_eq!(wire[name_len + 2 + 16], 0x80, "NXNAME");
+        let for_rrsig = no_such_name(
+            &Name::from_str("nope.example.").unwrap(),
+            300,
+            RecordType::RRSIG,
+        );
+        let wire = crate::zone::wire::encode_rdata(&for_rrsig.data).unwrap();
+        assert_eq!(wire[name_len + 2 + 5], 0x01, "NSEC without RRSIG");
     }
 }

@@ -24,7 +24,7 @@ pub struct EdnsInfo {
 }
 
 /// The Compact Answers OK bit among the EDNS flags after DO (RFC 9824 §3: 0x4000).
-const COMPACT_OK: u16 = 0x4000;
+pub const COMPACT_OK: u16 = 0x4000;
 
 /// A query that can be answered.
 #[derive(Clone, Debug, PartialEq, Eq)]

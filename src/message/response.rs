@@ -6,7 +6,7 @@ use hickory_proto::op::{Edns, Message, OpCode, ResponseCode};
 use hickory_proto::rr::RecordType;
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
 
-use super::query::{EdnsInfo, Query, Rejection};
+use super::query::{COMPACT_OK, EdnsInfo, Query, Rejection};
 use crate::answer::{Answer, Ede};
 
 /// The largest UDP response we send, whatever the client offers (DNS Flag Day 2020).
@@ -131,13 +131,17 @@ pub fn build_rejection(rejection: &Rejection) -> Option<Framed> {
     })
 }
 
-/// The response OPT record: version 0, our payload size, DO echoed, EDE and ECS options.
+/// The response OPT record: version 0, our payload size, DO echoed (and Compact Answers OK
+/// with it, RFC 9824 §3), EDE and ECS options.
 fn response_edns(info: Option<&EdnsInfo>, ede: Option<&Ede>) -> Edns {
     let mut edns = Edns::new();
     edns.set_max_payload(MAX_UDP_PAYLOAD);
     edns.set_version(0);
     if let Some(info) = info {
         edns.set_dnssec_ok(info.dnssec_ok);
+        if info.dnssec_ok && info.compact_ok {
+            edns.flags_mut().z |= COMPACT_OK;
+        }
         if let Some(subnet) = info.subnet {
             // We do not tailor answers, so the scope is 0 (RFC 7871 §7.2.1).
             let echoed = ClientSubnet::new(subnet.addr(), subnet.source_prefix(), 0);

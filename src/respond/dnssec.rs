@@ -13,7 +13,7 @@ use super::Responder;
 use crate::alias::Flattener;
 use crate::answer::{Answer, Ede};
 use crate::dnssec::Signer;
-use crate::dnssec::denial::{no_such_name, nsec, types_at};
+use crate::dnssec::denial::{no_such_name, no_such_type, nsec, types_at};
 use crate::dnssec::keys::{ZoneKey, ZoneSigning, synthesized_cds, zone_signing};
 use crate::dnssec::rrsig::bucket_end;
 use crate::dnssec::sign::sign_rrset;
@@ -52,6 +52,15 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         let mut proof = Vec::new();
         if answer.is_negative() {
             proof = self.deny(query, answer, now_ms).await?;
+            if query.qtype() == RecordType::NSEC && !proof.is_empty() {
+                // The NSEC asked for is the one compact denial makes at the name: an answer,
+                // not a proof that the name has no NSEC (RFC 9824 §3).
+                answer.rcode = ResponseCode::NoError;
+                answer.authorities.clear();
+                answer.answers = self.sign_section(&answer.answers, now_ms).await?;
+                answer.answers.extend(proof);
+                return Ok(());
+            }
         } else if !answer.authoritative
             && answer.answers.is_empty()
             && let Some(cut) = answer
@@ -125,9 +134,9 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
             if !query.edns.as_ref().is_some_and(|e| e.compact_ok) {
                 answer.rcode = ResponseCode::NoError;
             }
-            no_such_name(&name, ttl)
+            no_such_name(&name, ttl, qtype)
         } else {
-            nsec(&name, ttl, &types_at(&zone, &name, qtype, true))
+            no_such_type(&name, ttl, &types_at(&zone, &name, qtype, true), qtype)
         };
         self.signed(&key, vec![record], now_ms).await
     }

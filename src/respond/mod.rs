@@ -16,6 +16,7 @@ use hickory_proto::rr::{Name, RecordType};
 
 use crate::alias::{Flattener, Source};
 use crate::answer::{Answer, Ede, Pending};
+use crate::dnssec::records::NXNAME;
 use crate::dnssec::{NoSigner, SignatureCache, Signer};
 use crate::message::{
     Framed, Query, Rejection, Transport, build_rejection, build_response, parse_query,
@@ -189,6 +190,15 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
             answer.ede = Some(Ede::new(
                 Ede::NOT_SUPPORTED,
                 "zone transfers are served over TCP by flatapex serve",
+            ));
+            return (answer, Vec::new());
+        }
+        if u16::from(qtype) == NXNAME {
+            // RFC 9824 §3.5: NXNAME is a meta-type of compact denial, never a question.
+            let mut answer = Answer::new(ResponseCode::FormErr, false);
+            answer.ede = Some(Ede::new(
+                Ede::INVALID_QUERY_TYPE,
+                "NXNAME (type 128) is a meta-type and cannot be asked for",
             ));
             return (answer, Vec::new());
         }
