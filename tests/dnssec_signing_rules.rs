@@ -397,3 +397,48 @@ fn compact_answers_ok_is_echoed_when_asked_for() {
         assert_eq!(echoed, compact_ok, "{message}");
     }
 }
+
+/// A DNSKEY of a second algorithm beside the signing key's: every algorithm published must sign
+/// (RFC 4035 §2.2), and one key signs here, so validators get SERVFAIL with the reason rather
+/// than a downgrade that hardened validators refuse.
+#[test]
+fn a_dnskey_of_another_algorithm_is_servfail_with_the_reason() {
+    let key = p256_key();
+    let ed25519 = flatapex::native::dnssec::key_files::generate(
+        &Name::from_str("sig.test.").unwrap(),
+        flatapex::dnssec::Algorithm::Ed25519,
+    )
+    .unwrap();
+    let text = zone_text(
+        &format!("{}\n{}", dnskey_line(&key), dnskey_line(&ed25519)),
+        "",
+    );
+    let (responder, calls) = signing_responder(&text, &[&key]);
+    let message = ask(&responder, "sig.test.", RecordType::A);
+    assert_eq!(message.metadata.response_code, ResponseCode::ServFail);
+    let ede = Ede::of_message(&message).expect("an EDE says why");
+    assert!(ede.text.contains("algorithm 15"), "{}", ede.text);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+/// DS asked at the apex of a zone whose parent is not hosted here: the zone denies it itself
+/// with its apex NSEC, which lists no DS (RFC 4035 §3.1.4.1); an ALIAS owner's NODATA lists A
+/// and AAAA but not the ALIAS's private type, which is never answered (RFC 4034 §4.1.2).
+#[test]
+fn denials_list_only_what_is_answered() {
+    let key = p256_key();
+    let (responder, _) = signing_responder(&zone_text(&dnskey_line(&key), ""), &[&key]);
+    let dnskey = dnskey_of(&responder);
+    let ds = ask(&responder, "sig.test.", RecordType::DS);
+    assert_eq!(verify(&ds, &dnskey), 2, "{ds}");
+    let types = nodata_types(&ds);
+    assert!(
+        types.contains(&RecordType::SOA) && !types.contains(&RecordType::DS),
+        "{types:?}"
+    );
+    let private = ask(&responder, "flat.sig.test.", RecordType::Unknown(65305));
+    assert_eq!(verify(&private, &dnskey), 2, "{private}");
+    let types = nodata_types(&private);
+    assert!(types.contains(&RecordType::A), "{types:?}");
+    assert!(!types.contains(&RecordType::Unknown(65305)), "{types:?}");
+}

@@ -6,9 +6,9 @@
 
 use hickory_proto::rr::{Name, Record, RecordType};
 
+use super::keys::synthesized_cds;
 use super::records::{NXNAME, nsec_rdata};
 use crate::zone::model::{Node, Zone};
-use crate::zone::node::ALIAS_CODE;
 use crate::zone::wire::raw_rdata;
 
 /// The immediate successor of `name` in canonical order: `\000.<name>` (RFC 4034 §6.1), or
@@ -58,16 +58,22 @@ pub fn types_at(zone: &Zone, name: &Name, qtype: RecordType, cds: bool) -> Vec<u
     let mut types: Vec<u16> = match node_or_wildcard(zone, name) {
         Some(node) => {
             let mut types: Vec<u16> = node.rrsets().map(|set| u16::from(set.rtype)).collect();
+            // An ALIAS is served as the A and AAAA it flattens to; its own private type is
+            // never answered, so it is not listed (RFC 4034 §4.1.2).
             if node.alias().is_some() {
                 types.extend([u16::from(RecordType::A), u16::from(RecordType::AAAA)]);
-                types.push(ALIAS_CODE);
             }
             types
         }
         None => Vec::new(),
     };
     if cds && zone.apex().eq_ignore_root(name) {
-        types.extend([u16::from(RecordType::CDS), u16::from(RecordType::CDNSKEY)]);
+        // Only what the apex would answer: CDS/CDNSKEY synthesised from a SEP key.
+        for rtype in [RecordType::CDS, RecordType::CDNSKEY] {
+            if synthesized_cds(zone, rtype, zone.apex()).is_some() {
+                types.push(u16::from(rtype));
+            }
+        }
     }
     types.retain(|t| *t != u16::from(qtype));
     types.sort_unstable();

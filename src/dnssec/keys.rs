@@ -61,6 +61,20 @@ pub fn zone_signing(zone: &Zone, signer: &impl Signer) -> ZoneSigning {
     let found = dnskeys.iter().find(|key| {
         key.is_zone_key() && key.algorithm == algorithm.number() && key.public_key == public_key
     });
+    // RFC 4035 §2.2: every algorithm in the DNSKEY set must sign every RRset; one key signs
+    // here, so a second algorithm would be a downgrade hardened validators refuse.
+    if let Some(other) = dnskeys
+        .iter()
+        .find(|key| key.is_zone_key() && key.algorithm != algorithm.number())
+    {
+        return ZoneSigning::Broken(format!(
+            "{apex} publishes a DNSKEY of algorithm {} beside its signing key's {}; every \
+             algorithm published must sign (RFC 4035 §2.2), so keep one algorithm (roll keys \
+             within it, README \"Rolling the key\")",
+            other.algorithm,
+            algorithm.number()
+        ));
+    }
     match found {
         Some(key) => ZoneSigning::Signed(ZoneKey {
             apex: apex.clone(),

@@ -93,11 +93,16 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
             && let Some(child) = &zone
             && child.apex().eq_ignore_root(owner)
         {
-            zone = self
+            // The parent's, when it is hosted here; otherwise the child denies DS at its apex
+            // itself, with its apex NSEC (RFC 4035 §3.1.4.1).
+            let parent = self
                 .store
                 .zone_above(owner)
                 .await
                 .map_err(|e| e.to_string())?;
+            if parent.is_some() {
+                zone = parent;
+            }
         }
         let Some(zone) = zone else {
             return Ok(None);
