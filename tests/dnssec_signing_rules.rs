@@ -40,8 +40,11 @@ fn a_warm_answer_costs_no_signature() {
         1,
         "the cached signature was reused"
     );
+    // The MX set, and its exchange's address in the additional section.
     ask(&responder, "sig.test.", RecordType::MX);
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    ask(&responder, "sig.test.", RecordType::MX);
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "both reused");
 }
 
 #[test]
@@ -441,4 +444,41 @@ fn denials_list_only_what_is_answered() {
     let types = nodata_types(&private);
     assert!(types.contains(&RecordType::A), "{types:?}");
     assert!(!types.contains(&RecordType::Unknown(65305)), "{types:?}");
+}
+
+/// In-zone addresses in the additional section are signed (RFC 4035 §3.1.1); glue below a cut
+/// is the child's and stays unsigned (RFC 4035 §2.2).
+#[test]
+fn additional_addresses_are_signed_and_glue_is_not() {
+    let key = p256_key();
+    let text = zone_text(
+        &dnskey_line(&key),
+        "child NS ns1.child\nns1.child A 192.0.2.54\n",
+    );
+    let (responder, _) = signing_responder(&text, &[&key]);
+    let dnskey = dnskey_of(&responder);
+    let mx = ask(&responder, "sig.test.", RecordType::MX);
+    assert!(
+        mx.additionals
+            .iter()
+            .any(|r| r.record_type() == RecordType::A),
+        "{mx}"
+    );
+    assert_eq!(
+        signing_harness::verify_section(&mx.additionals, &dnskey, false),
+        1,
+        "{mx}"
+    );
+    let referral = ask(&responder, "host.child.sig.test.", RecordType::A);
+    assert!(!referral.metadata.authoritative, "{referral}");
+    let glue: Vec<_> = referral
+        .additionals
+        .iter()
+        .filter(|r| r.name.to_ascii() == "ns1.child.sig.test.")
+        .collect();
+    assert_eq!(glue.len(), 1, "{referral}");
+    assert!(
+        referral.additionals.iter().all(|r| rrsig(r).is_none()),
+        "glue is not signed: {referral}"
+    );
 }

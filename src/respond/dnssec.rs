@@ -74,7 +74,31 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         answer.answers = self.sign_section(&answer.answers, now_ms).await?;
         answer.authorities = self.sign_section(&answer.authorities, now_ms).await?;
         answer.authorities.extend(proof);
+        answer.additionals = self.sign_additionals(&answer.additionals, now_ms).await?;
         Ok(())
+    }
+
+    /// The additional section with the RRSIGs of its authoritative sets (RFC 4035 §3.1.1: the
+    /// addresses of in-zone MX, SRV and NS targets); glue, below a cut, is the child's data and
+    /// stays unsigned (RFC 4035 §2.2). Over the UDP limit these go first, as all additional
+    /// data does.
+    async fn sign_additionals(
+        &self,
+        records: &[Record],
+        now_ms: u64,
+    ) -> Result<Vec<Record>, String> {
+        let mut out = Vec::with_capacity(records.len() * 2);
+        for set in rrsets(records) {
+            let owner = set[0].name.clone();
+            let rtype = set[0].record_type();
+            match self.signing_zone(&owner, rtype).await? {
+                Some((zone, key)) if rtype != RecordType::RRSIG && !is_glue(&zone, &owner) => {
+                    out.extend(self.signed(&key, set, now_ms).await?);
+                }
+                _ => out.extend(set),
+            }
+        }
+        Ok(out)
     }
 
     /// The zone that signs `owner`'s `rtype`, if it is one of ours and signed: DS belongs to
@@ -185,19 +209,8 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
     /// `records` grouped into RRsets, each followed by its RRSIG when a signed zone owns it.
     /// NS below an apex are a delegation's, which the child owns: not signed (RFC 4035 §2.2).
     async fn sign_section(&self, records: &[Record], now_ms: u64) -> Result<Vec<Record>, String> {
-        let mut sets: Vec<Vec<Record>> = Vec::new();
-        for record in records {
-            let same = |set: &&mut Vec<Record>| {
-                set[0].record_type() == record.record_type()
-                    && set[0].name.eq_ignore_root(&record.name)
-            };
-            match sets.iter_mut().find(same) {
-                Some(set) => set.push(record.clone()),
-                None => sets.push(vec![record.clone()]),
-            }
-        }
         let mut out = Vec::with_capacity(records.len() * 2);
-        for mut set in sets {
+        for mut set in rrsets(records) {
             let rtype = set[0].record_type();
             let owner = set[0].name.clone();
             let zone = if rtype == RecordType::RRSIG {
@@ -221,6 +234,36 @@ impl<S: ZoneStore, F: Flattener, G: Signer> Responder<S, F, G> {
         }
         Ok(out)
     }
+}
+
+/// `records` grouped into RRsets (same owner and type), in the order they first appear.
+fn rrsets(records: &[Record]) -> Vec<Vec<Record>> {
+    let mut sets: Vec<Vec<Record>> = Vec::new();
+    for record in records {
+        let same = |set: &&mut Vec<Record>| {
+            set[0].record_type() == record.record_type() && set[0].name.eq_ignore_root(&record.name)
+        };
+        match sets.iter_mut().find(same) {
+            Some(set) => set.push(record.clone()),
+            None => sets.push(vec![record.clone()]),
+        }
+    }
+    sets
+}
+
+/// Whether `owner` is glue in `zone`: at or below a delegation (an NS set below the apex).
+fn is_glue(zone: &Zone, owner: &Name) -> bool {
+    let mut name = owner.clone();
+    while !zone.apex().eq_ignore_root(&name) && zone.apex().zone_of(&name) {
+        if zone
+            .node(&name)
+            .is_some_and(|node| node.rrset(RecordType::NS).is_some())
+        {
+            return true;
+        }
+        name = name.base_name();
+    }
+    false
 }
 
 /// CDS and CDNSKEY at the apex come from its SEP DNSKEYs when the zone has none of its own
